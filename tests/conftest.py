@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "golf"
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Every test writes packages and certificates into its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+    settings.SCORMLMS_PACKAGE_DIR = tmp_path / "packages"  # type: ignore[attr-defined]
