@@ -13,3 +13,8 @@ def _data_dir(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
     """Every test writes packages and certificates into its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
     settings.SCORMLMS_PACKAGE_DIR = tmp_path / "packages"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: pytest.FixtureRequest) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

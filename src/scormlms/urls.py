@@ -8,5 +8,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("scormlms.courses.urls")),
+    path("", include("scormlms.tracking.urls")),
     path("", include("scormlms.dashboard.urls")),
 ]

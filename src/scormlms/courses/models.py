@@ -1,0 +1,105 @@
+"""Courses (imported packages), their items, and who is enrolled in them (SPEC §3)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Course(models.Model):
+    class RelaunchPolicy(models.TextChoices):
+        RESUME = "resume", "Resume previous attempt"
+        NEW = "new", "New attempt on relaunch"
+
+    class CertificateOn(models.TextChoices):
+        PASSED = "passed", "Passed"
+        COMPLETED = "completed", "Completed"
+
+    course_id = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    standard = models.CharField(max_length=8)  # "1.2" | "2004"
+    edition = models.CharField(max_length=16, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    # Key of the current version's files in the package store ("<course_id>/v<version>").
+    content_key = models.CharField(max_length=255)
+    manifest = models.JSONField(default=dict)
+    warnings = models.JSONField(default=list)
+    relaunch_policy = models.CharField(
+        max_length=8, choices=RelaunchPolicy.choices, default=RelaunchPolicy.RESUME
+    )
+    certificate_on = models.CharField(
+        max_length=10, choices=CertificateOn.choices, default=CertificateOn.PASSED
+    )
+    passing_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    self_enrol = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "course_id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.course_id})"
+
+
+class Item(models.Model):
+    """One node of the course's organization tree, in document order (``position``)."""
+
+    class ScormType(models.TextChoices):
+        SCO = "sco", "SCO"
+        ASSET = "asset", "Asset"
+        NONE = "", "Folder"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="items")
+    item_id = models.CharField(max_length=255)
+    parent_item_id = models.CharField(max_length=255, blank=True)
+    title = models.CharField(max_length=500)
+    position = models.PositiveIntegerField()
+    depth = models.PositiveSmallIntegerField(default=0)
+    launch_url = models.CharField(max_length=2000, blank=True)
+    scorm_type = models.CharField(max_length=5, choices=ScormType.choices, blank=True)
+    is_visible = models.BooleanField(default=True)
+    mastery_score = models.FloatField(null=True, blank=True)
+    scaled_passing_score = models.FloatField(null=True, blank=True)
+    completion_threshold = models.FloatField(null=True, blank=True)
+    data_from_lms = models.TextField(blank=True)
+    max_time_allowed = models.CharField(max_length=64, blank=True)
+    time_limit_action = models.CharField(max_length=32, blank=True)
+    rollup_satisfied = models.BooleanField(default=True)
+    rollup_completion = models.BooleanField(default=True)
+    sequencing_xml = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["course", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "item_id"], name="item_unique_per_course")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.title}"
+
+    @property
+    def is_launchable(self) -> bool:
+        return bool(self.launch_url)
+
+
+class Enrolment(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrolments")
+    # The attempt the learner's card shows: the open one, else the latest (SPEC §7). Kept by
+    # the tracking services so state and staff lists read one row per enrolment.
+    current_attempt = models.ForeignKey(
+        "tracking.Attempt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "course"], name="enrolment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} in {self.course_id}"

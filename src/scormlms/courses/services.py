@@ -1,0 +1,195 @@
+"""Course writes: import a package (new course or new version), enrol, change settings."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from scormlms.courses.models import Course, Enrolment, Item
+from scormlms.courses.storage import PackageStore, get_store
+from scormlms.scorm.errors import PackageError
+from scormlms.scorm.manifest import Manifest, parse_manifest
+from scormlms.scorm.package import Limits, extract_package
+
+log = logging.getLogger("scormlms.courses")
+
+COURSE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+COURSE_ID_RULE = "1–100 letters, digits, '-' or '_', starting with a letter or digit"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    course: Course
+    created: bool
+    warnings: tuple[str, ...]
+
+
+def package_limits() -> Limits:
+    return Limits(
+        max_total_bytes=getattr(settings, "SCORMLMS_MAX_PACKAGE_BYTES", 2 * 1024**3),
+        max_files=getattr(settings, "SCORMLMS_MAX_PACKAGE_FILES", 20_000),
+    )
+
+
+def _slug_from(manifest: Manifest) -> str:
+    raw = manifest.identifier or manifest.title or "course"
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-_")[:100]
+    return slug or "course"
+
+
+def course_import(
+    *,
+    source: BinaryIO | str | Path,
+    course_id: str | None = None,
+    store: PackageStore | None = None,
+) -> ImportResult:
+    """Import a zip as a new course, or as a new version of ``course_id``.
+
+    Extract and validate everything first, publish the files under a fresh key, then write the
+    rows in one transaction; any failure removes the files again, so a failed import leaves
+    nothing behind. Learners' attempts are keyed by item id and survive a new version.
+    """
+    if course_id is not None and not COURSE_ID_RE.match(course_id):
+        raise PackageError("bad_course_id", f"Course id {course_id!r}: {COURSE_ID_RULE}.")
+    store = store or get_store()
+    staging = Path(tempfile.mkdtemp(prefix="import-", dir=store.staging_dir()))
+    folder = staging / "package"
+    try:
+        extracted = extract_package(source, folder, package_limits())
+        manifest = parse_manifest(extracted.manifest, extracted.files)
+        course_id = course_id or _slug_from(manifest)
+        existing = Course.objects.filter(course_id=course_id).first()
+        version = existing.version + 1 if existing else 1
+        key = f"{course_id}/v{version}-{uuid.uuid4().hex[:8]}"
+        store.install(folder, key)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    try:
+        with transaction.atomic():
+            course, created = _save_course(course_id=course_id, manifest=manifest, key=key)
+    except Exception:
+        store.remove(key)
+        raise
+    if existing is not None:
+        old_key = existing.content_key
+        transaction.on_commit(lambda: store.remove(old_key))
+    log.info(
+        "course_imported",
+        extra={
+            "course_id": course.course_id,
+            "version": course.version,
+            "standard": course.standard,
+            "files": len(extracted.files),
+            "bytes": extracted.total_bytes,
+            "warnings": len(manifest.warnings),
+        },
+    )
+    return ImportResult(course=course, created=created, warnings=tuple(manifest.warnings))
+
+
+def _save_course(*, course_id: str, manifest: Manifest, key: str) -> tuple[Course, bool]:
+    course = Course.objects.select_for_update().filter(course_id=course_id).first()
+    created = course is None
+    if course is None:
+        course = Course(course_id=course_id, version=1)
+    else:
+        course.version += 1
+    course.title = (manifest.organization.title or manifest.title or course_id)[:255]
+    course.standard = manifest.standard
+    course.edition = manifest.edition or ""
+    course.content_key = key
+    course.manifest = manifest.to_json()
+    course.warnings = list(manifest.warnings)
+    course.save()
+    course.items.all().delete()
+    Item.objects.bulk_create(_items_from(course, manifest))
+    return course, created
+
+
+def _items_from(course: Course, manifest: Manifest) -> list[Item]:
+    rows: list[Item] = []
+    parent_of = {
+        child.identifier: node.identifier
+        for node, _ in manifest.iter_items()
+        for child in node.children
+    }
+    for node, depth in manifest.iter_items():
+        parent = parent_of.get(node.identifier, "")
+        rows.append(
+            Item(
+                course=course,
+                item_id=node.identifier,
+                parent_item_id=parent,
+                title=(node.title or node.identifier)[:500],
+                position=len(rows),
+                depth=depth,
+                launch_url=node.launch_url or "",
+                scorm_type=(node.scorm_type or "") if node.launch_url else "",
+                is_visible=node.is_visible,
+                mastery_score=node.mastery_score,
+                scaled_passing_score=node.scaled_passing_score,
+                completion_threshold=node.completion_threshold,
+                data_from_lms=node.data_from_lms or "",
+                max_time_allowed=node.max_time_allowed or "",
+                time_limit_action=node.time_limit_action or "",
+                rollup_satisfied=node.rollup_objective_satisfied,
+                rollup_completion=node.rollup_progress_completion,
+                sequencing_xml=node.sequencing_xml,
+            )
+        )
+    return rows
+
+
+@transaction.atomic
+def enrolment_create(*, username: str, course_id: str) -> tuple[Enrolment, bool]:
+    """Enrol a learner; enrolling twice is harmless. Raises LookupError naming what is unknown."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise LookupError(f"No user named {username!r}.")
+    course = Course.objects.filter(course_id=course_id).first()
+    if course is None:
+        raise LookupError(f"No course with id {course_id!r}.")
+    return Enrolment.objects.get_or_create(learner=user, course=course)
+
+
+@transaction.atomic
+def enrolment_self(*, learner: AbstractBaseUser, course: Course) -> Enrolment:
+    if not course.self_enrol:
+        raise PermissionError("This course does not allow self-enrolment.")
+    enrolment, _ = Enrolment.objects.get_or_create(learner_id=learner.pk, course=course)
+    return enrolment
+
+
+@transaction.atomic
+def course_update_settings(
+    *,
+    course: Course,
+    relaunch_policy: str,
+    certificate_on: str,
+    passing_score: Decimal | None,
+    self_enrol: bool,
+    title: str | None = None,
+    description: str | None = None,
+) -> Course:
+    course.relaunch_policy = relaunch_policy
+    course.certificate_on = certificate_on
+    course.passing_score = passing_score
+    course.self_enrol = self_enrol
+    if title:
+        course.title = title
+    if description is not None:
+        course.description = description
+    course.save()
+    return course

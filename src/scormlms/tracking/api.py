@@ -1,0 +1,268 @@
+"""JSON endpoints (SPEC §4, §6, §7): parse, call one service or selector, render.
+
+Errors are ``{ok: false, error, field, message}`` with 400 invalid, 401 logged out, 403 not
+yours / not staff, 404 unknown, 409 finished session or closed attempt, 413 too large.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from scormlms.courses.models import Course
+from scormlms.tracking import selectors, services
+from scormlms.tracking.models import Attempt
+from scormlms.tracking.payloads import PayloadError, json_body, result_payload
+from scormlms.tracking.tokens import BadToken, token_read
+
+JsonView = Callable[..., HttpResponseBase]
+
+
+def _error(status: int, error: str, message: str, field: str = "") -> JsonResponse:
+    return JsonResponse(
+        {"ok": False, "error": error, "field": field, "message": message}, status=status
+    )
+
+
+def json_errors(view: JsonView) -> JsonView:
+    """Turn the service and payload exceptions into JSON answers."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except PayloadError as e:
+            return JsonResponse(e.as_json(), status=e.status)
+        except BadToken as e:
+            return _error(403, "bad_token", f"token {e}", "token")
+        except services.Forbidden as e:
+            return _error(403, "forbidden", str(e))
+        except services.NotFound as e:
+            return _error(404, "not_found", str(e))
+        except services.Conflict as e:
+            return _error(409, "conflict", str(e))
+
+    return wrapper
+
+
+def _launch_token(request: HttpRequest, body: dict[str, Any]) -> str:
+    token = body.get("token") or request.headers.get("X-Launch-Token", "")
+    return token if isinstance(token, str) else ""
+
+
+def _course(course_id: object) -> Course:
+    if not isinstance(course_id, str) or not course_id:
+        raise PayloadError("courseId", "is required and must be a non-empty string")
+    course = Course.objects.filter(course_id=course_id).first()
+    if course is None:
+        raise services.NotFound(f"No course with id {course_id!r}.")
+    return course
+
+
+def _optional_uuid(body: dict[str, Any], name: str) -> uuid.UUID | None:
+    raw = body.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError as error:
+        raise PayloadError(name, "must be a UUID") from error
+
+
+@require_POST
+@json_errors
+def attempt_start(request: HttpRequest) -> HttpResponse:
+    """``POST /lms/attempt/start {courseId, itemId?, attemptId?}`` (CSRF-protected)."""
+    body = json_body(request.body)
+    course = _course(body.get("courseId"))
+    item_id = body.get("itemId")
+    if item_id is not None and (not isinstance(item_id, str) or len(item_id) > 255):
+        raise PayloadError("itemId", "must be a string of at most 255 characters")
+    result = services.attempt_start(
+        learner=request.user,  # type: ignore[arg-type]
+        course=course,
+        item_id=item_id or None,
+        attempt_id=_optional_uuid(body, "attemptId"),
+    )
+    state = selectors.enrolment_state(learner=request.user, course=course)  # type: ignore[arg-type]
+    items = state.fields["items"] if state else []
+    item = result.item
+    return JsonResponse(
+        {
+            "ok": True,
+            "attemptId": str(result.attempt.id),
+            "status": result.attempt.status,
+            "created": result.created,
+            "launch": {
+                "standard": course.standard,
+                "itemId": item.item_id,
+                "launchUrl": f"/content/{course.course_id}/{item.launch_url}",
+                "entry": result.entry,
+                "values": services.key_values(result.sco),
+                "cmi": result.preload,
+                "token": result.token,
+                "seq": result.sco.commit_seq,
+                "learnerId": request.user.get_username(),
+                "learnerName": services._display_name(request.user),  # type: ignore[arg-type]
+                "items": items,
+            },
+        }
+    )
+
+
+def _record(request: HttpRequest, *, seed_door: bool) -> dict[str, Any]:
+    body = json_body(request.body)
+    claims = token_read(_launch_token(request, body))
+    standard = None
+    if seed_door:
+        attempt_id = _optional_uuid(body, "attemptId")
+        if attempt_id is None:
+            raise PayloadError("attemptId", "is required and must be a UUID")
+        attempt = Attempt.objects.select_related("course").filter(id=attempt_id).first()
+        if attempt is None:
+            raise services.NotFound("No such attempt.")
+        standard = attempt.course.standard
+    payload = result_payload(body, standard=standard, seed_door=seed_door)
+    result = services.result_record(learner=request.user, claims=claims, payload=payload)  # type: ignore[arg-type]
+    attempt = result.attempt
+    return {
+        "ok": True,
+        "attemptId": str(attempt.id),
+        "status": attempt.status,
+        "completed": attempt.completed,
+        "passed": attempt.passed,
+        "progressPercent": attempt.progress_percent,
+        "scorePercent": attempt.score_percent,
+        "certificateUrl": selectors.certificate_url(selectors._certificate(attempt)),
+        "seq": result.sco.commit_seq if result.sco else None,
+        "stale": result.stale,
+    }
+
+
+@csrf_exempt  # the launch token replaces the CSRF header so sendBeacon works (SPEC §8)
+@require_POST
+@json_errors
+def scorm_result(request: HttpRequest) -> HttpResponse:
+    """``POST /api/scorm/result`` — every Commit and Finish (SPEC §4)."""
+    return JsonResponse(_record(request, seed_door=False))
+
+
+@csrf_exempt
+@require_POST
+@json_errors
+def runtime_commit(request: HttpRequest) -> HttpResponse:
+    """``POST /scorm/runtime/commit {attemptId, values, token}`` — the seed's door, same service."""
+    return JsonResponse(_record(request, seed_door=True))
+
+
+@csrf_exempt
+@require_POST
+@json_errors
+def attempt_discard(request: HttpRequest) -> HttpResponse:
+    """``POST /lms/attempt/discard {attemptId, token}`` — Don't save (SPEC §6)."""
+    body = json_body(request.body)
+    claims = token_read(_launch_token(request, body))
+    attempt_id = _optional_uuid(body, "attemptId")
+    if attempt_id is None:
+        raise PayloadError("attemptId", "is required and must be a UUID")
+    kept = services.attempt_discard(learner=request.user, claims=claims, attempt_id=attempt_id)  # type: ignore[arg-type]
+    return JsonResponse(
+        {
+            "ok": True,
+            "kept": kept is not None,
+            "status": kept.status if kept else selectors.NOT_STARTED,
+        }
+    )
+
+
+@require_GET
+@json_errors
+def enrolment_state(request: HttpRequest, course_id: str) -> HttpResponse:
+    """``GET /lms/enrolments/<courseId>/state`` — never cached (seed 003 §6)."""
+    course = _course(course_id)
+    state = selectors.enrolment_state(learner=request.user, course=course)  # type: ignore[arg-type]
+    if state is None:
+        raise services.Forbidden("You are not enrolled in this course.")
+    response = JsonResponse(state.fields)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise PayloadError(name, f"must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+CSV_COLUMNS = [
+    "learner",
+    "courseId",
+    "courseTitle",
+    "status",
+    "displayStatus",
+    "scorePercent",
+    "passed",
+    "completed",
+    "progressPercent",
+    "launchedAt",
+    "lastCommitAt",
+    "finishedAt",
+    "attemptId",
+    "certificateUrl",
+]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@json_errors
+def admin_enrolments(request: HttpRequest) -> HttpResponseBase:
+    """``GET /lms/admin/enrolments`` (staff): filters ``course``, ``learner``, ``status``,
+    ``q``; ``ordering``; ``page``/``pageSize``; ``format=csv`` for every matching row."""
+    if not request.user.is_staff:
+        raise services.Forbidden("Staff only.")
+    ordering = request.GET.get("ordering", "-lastCommitAt")
+    if ordering not in selectors.ORDERINGS:
+        raise PayloadError("ordering", f"must be one of {', '.join(selectors.ORDERINGS)}")
+    status = request.GET.get("status", "")
+    if status and status not in selectors.STATUSES:
+        raise PayloadError("status", f"must be one of {', '.join(selectors.STATUSES)}")
+    qs = selectors.staff_enrolments(
+        course_id=request.GET.get("course", ""),
+        learner=request.GET.get("learner", ""),
+        status=status,
+        search=request.GET.get("q", "")[:100],
+        ordering=ordering,
+    )
+    if request.GET.get("format") == "csv":
+        writer = csv.writer(_Echo())
+
+        def rows() -> Any:
+            yield writer.writerow(CSV_COLUMNS)
+            for enrolment in qs.iterator(chunk_size=500):
+                row = selectors.staff_row(enrolment)
+                yield writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="enrolments.csv"'
+        return response
+    page_size = _int_param(request, "pageSize", 50, 1, 500)
+    page = _int_param(request, "page", 1, 1, 1_000_000)
+    total = qs.count()
+    start = (page - 1) * page_size
+    results = [selectors.staff_row(e) for e in qs[start : start + page_size]]
+    return JsonResponse({"count": total, "page": page, "pageSize": page_size, "results": results})

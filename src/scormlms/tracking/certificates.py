@@ -1,0 +1,82 @@
+"""Certificates: issued once per attempt (SPEC §5), a PDF with a public verification code."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from fpdf import FPDF
+
+from scormlms.courses.models import Course
+from scormlms.tracking.models import Attempt, Certificate
+
+# Unambiguous characters (no 0/O, 1/I/L) so a code read off paper can be typed back in.
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def exists_for(attempt: Attempt) -> bool:
+    return Certificate.objects.filter(attempt=attempt).exists()
+
+
+def learner_display_name(attempt: Attempt) -> str:
+    user = attempt.learner
+    full = f"{user.first_name} {user.last_name}".strip()
+    return full or user.get_username()
+
+
+def certificate_issue(*, attempt: Attempt, course: Course, now: datetime) -> Certificate:
+    code = new_code()
+    cert = Certificate(
+        attempt=attempt,
+        code=code,
+        learner_name=learner_display_name(attempt)[:255],
+        course_title=course.title[:255],
+        score_percent=attempt.score_percent,
+        issued_at=now,
+        file=f"certificates/{code}.pdf",
+    )
+    cert.file = default_storage.save(cert.file, ContentFile(render_pdf(cert)))
+    cert.save()
+    return cert
+
+
+def _latin1(text: str) -> str:
+    # The core PDF fonts speak Latin-1; anything else degrades to '?' rather than failing.
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def render_pdf(cert: Certificate) -> bytes:
+    pdf = FPDF(orientation="L", format="A4")
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_page()
+    pdf.set_draw_color(36, 86, 199)
+    pdf.set_line_width(1.5)
+    pdf.rect(10, 10, 277, 190)
+    pdf.set_font("Helvetica", "B", 30)
+    pdf.set_y(40)
+    pdf.cell(0, 16, "Certificate of Achievement", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 15)
+    pdf.cell(0, 12, "This certifies that", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 24)
+    pdf.cell(0, 16, _latin1(cert.learner_name), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 15)
+    pdf.cell(0, 12, "has successfully completed", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 20)
+    pdf.multi_cell(0, 12, _latin1(cert.course_title), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 13)
+    score = f"Score: {cert.score_percent:.0f} %" if cert.score_percent is not None else ""
+    date = cert.issued_at.strftime("%d %B %Y")
+    pdf.ln(6)
+    pdf.cell(0, 9, f"Date: {date}    {score}".strip(), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(175)
+    pdf.set_font("Helvetica", "", 11)
+    pdf.cell(0, 8, f"Verification code: {cert.code}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"Verify at /certificates/verify/{cert.code}", align="C")
+    return bytes(pdf.output())

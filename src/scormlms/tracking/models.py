@@ -1,0 +1,162 @@
+"""Attempts, SCO attempts, launch sessions, the attempt event log and certificates (SPEC §3)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from scormlms.courses.models import Course
+
+
+class Attempt(models.Model):
+    """One learner's attempt at a course; the course-level derived values live here."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "In Progress"
+        COMPLETED = "Completed"
+        ABANDONED = "Abandoned"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="attempts")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    launched_at = models.DateTimeField()
+    last_commit_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)  # last Finish/Terminate commit
+    terminated_at = models.DateTimeField(null=True, blank=True)  # when it closed
+    completed = models.BooleanField(default=False)
+    closed = models.BooleanField(default=False)
+    passed = models.BooleanField(default=False)
+    pass_state = models.CharField(max_length=8, default="unknown")  # passed | failed | unknown
+    progress_percent = models.PositiveSmallIntegerField(default=0)
+    score_percent = models.FloatField(null=True, blank=True)
+    commit_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # SPEC §6: never two open attempts per learner and course, even when starts race.
+            models.UniqueConstraint(
+                fields=["learner", "course"],
+                condition=Q(closed=False),
+                name="one_open_attempt_per_learner_course",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["learner", "course", "-launched_at"], name="attempt_state_idx"),
+            models.Index(fields=["course", "status"], name="attempt_course_status_idx"),
+            models.Index(fields=["-last_commit_at"], name="attempt_last_commit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.status})"
+
+
+class ScoAttempt(models.Model):
+    """Per (attempt, item): the raw key values as received, the full CMI tree, derived fields.
+
+    ``item_id`` is the manifest identifier (not a foreign key) so a new package version keeps
+    learners' data.
+    """
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="sco_attempts")
+    item_id = models.CharField(max_length=255)
+    standard = models.CharField(max_length=8)
+    # Raw key values (SPEC §4), "" when unset; 1.2 and 2004 names share a column where they
+    # mean the same thing (cmi.core.lesson_location and cmi.location → location).
+    lesson_status = models.CharField(max_length=16, blank=True)
+    completion_status = models.CharField(max_length=16, blank=True)
+    success_status = models.CharField(max_length=16, blank=True)
+    score_raw = models.CharField(max_length=32, blank=True)
+    score_min = models.CharField(max_length=32, blank=True)
+    score_max = models.CharField(max_length=32, blank=True)
+    score_scaled = models.CharField(max_length=32, blank=True)
+    progress_measure = models.CharField(max_length=32, blank=True)
+    location = models.CharField(max_length=1000, blank=True)
+    suspend_data = models.TextField(blank=True)
+    exit = models.CharField(max_length=16, blank=True)
+    session_time = models.CharField(max_length=64, blank=True)
+    total_time = models.CharField(max_length=64, blank=True)
+    cmi = models.JSONField(default=dict, blank=True)
+    # Derived (scormlms.scorm.outcome)
+    completed = models.BooleanField(default=False)
+    passed = models.BooleanField(default=False)
+    pass_state = models.CharField(max_length=8, default="unknown")
+    progress_percent = models.PositiveSmallIntegerField(default=0)
+    score_percent = models.FloatField(null=True, blank=True)
+    commit_seq = models.BigIntegerField(default=0)
+    commit_count = models.PositiveIntegerField(default=0)
+    first_launched_at = models.DateTimeField()
+    last_commit_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "item_id"], name="sco_attempt_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}/{self.item_id}"
+
+
+class LaunchSession(models.Model):
+    """One SCO session: what a launch token stands for (SPEC §6, §8)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="sessions")
+    item_id = models.CharField(max_length=255)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    initialized = models.BooleanField(default=False)
+    logged_keys = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"session {self.id} of {self.attempt_id}/{self.item_id}"
+
+
+class AttemptEvent(models.Model):
+    """The per-attempt log staff read (SPEC §9)."""
+
+    class Kind(models.TextChoices):
+        START = "start"
+        RESUME = "resume"
+        INITIALIZE = "initialize"
+        SET_VALUE_KEYS = "setvalue_keys"
+        COMMIT = "commit"
+        FINISH = "finish"
+        STALE = "stale"
+        DISCARD = "discard"
+        ABANDON = "abandon"
+        COMPLETE = "complete"
+        CERTIFICATE = "certificate"
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
+    item_id = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["attempt", "created_at"], name="event_attempt_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.created_at}"
+
+
+class Certificate(models.Model):
+    """Issued exactly once per attempt (the one-to-one makes a second one impossible)."""
+
+    attempt = models.OneToOneField(Attempt, on_delete=models.CASCADE, related_name="certificate")
+    code = models.CharField(max_length=32, unique=True)
+    learner_name = models.CharField(max_length=255)
+    course_title = models.CharField(max_length=255)
+    score_percent = models.FloatField(null=True, blank=True)
+    issued_at = models.DateTimeField()
+    file = models.CharField(max_length=255)  # default-storage name of the PDF
+
+    def __str__(self) -> str:
+        return f"certificate {self.code}"

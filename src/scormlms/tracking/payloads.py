@@ -1,0 +1,189 @@
+"""The JSON shapes of the runtime endpoints, checked field by field (SPEC §4, §6).
+
+Errors carry the HTTP status, the field and the rule, so every 4xx names what was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scormlms.scorm.datamodel import validate_cmi_tree, validate_values
+from scormlms.scorm.errors import InvalidValue
+
+MAX_BODY_BYTES = 1024 * 1024  # a full 2004 tree with 64000-char suspend_data fits easily
+MAX_SEQ = 2**53 - 1  # what a JavaScript number holds exactly
+MAX_LOGGED_KEYS = 10  # SPEC §9: the first 10 unique SetValue keys of a session
+
+
+class PayloadError(Exception):
+    def __init__(
+        self,
+        field: str,
+        rule: str,
+        *,
+        status: int = 400,
+        error: str = "invalid",
+        scorm_error: int | None = None,
+    ) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field = field
+        self.rule = rule
+        self.status = status
+        self.error = error
+        self.scorm_error = scorm_error
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "ok": False,
+            "error": self.error,
+            "field": self.field,
+            "message": f"{self.field} {self.rule}" if self.field else self.rule,
+        }
+        if self.scorm_error is not None:
+            body["scormError"] = self.scorm_error
+        return body
+
+
+def json_body(raw: bytes) -> dict[str, Any]:
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadError(
+            "body", f"is larger than {MAX_BODY_BYTES} bytes", status=413, error="too_large"
+        )
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise PayloadError("body", f"is not valid JSON ({error})", error="bad_json") from error
+    if not isinstance(data, dict):
+        raise PayloadError("body", "must be a JSON object")
+    return data
+
+
+def _str(
+    data: Mapping[str, Any], name: str, *, required: bool = True, max_length: int = 255
+) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise PayloadError(name, "is required and must be a non-empty string")
+    if len(value) > max_length:
+        raise PayloadError(name, f"must be at most {max_length} characters")
+    return value
+
+
+def _uuid(data: Mapping[str, Any], name: str) -> uuid.UUID:
+    raw = _str(data, name, max_length=64)
+    try:
+        return uuid.UUID(raw)
+    except ValueError as error:
+        raise PayloadError(name, "must be a UUID") from error
+
+
+def _choice(data: Mapping[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    value = data.get(name)
+    if value not in choices:
+        raise PayloadError(name, f"must be one of {', '.join(repr(c) for c in choices)}")
+    return str(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogBlock:
+    initialize: bool = False
+    set_value_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResultPayload:
+    attempt_id: uuid.UUID
+    item_id: str
+    token: str
+    standard: str
+    reason: str
+    seq: int | None
+    values: dict[str, str]
+    cmi: dict[str, Any] | None
+    log: LogBlock = field(default_factory=LogBlock)
+    learner_id: str = ""
+    course_id: str = ""
+
+
+def _scorm(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except InvalidValue as error:
+        raise PayloadError(
+            error.field, error.rule, error="invalid_value", scorm_error=error.scorm_error
+        ) from error
+
+
+def _log_block(raw: object) -> LogBlock:
+    if raw is None:
+        return LogBlock()
+    if not isinstance(raw, dict):
+        raise PayloadError("log", "must be an object")
+    initialize = raw.get("initialize", False)
+    if not isinstance(initialize, bool):
+        raise PayloadError("log.initialize", "must be true or false")
+    keys = raw.get("setValueKeys", [])
+    if not isinstance(keys, list) or len(keys) > MAX_LOGGED_KEYS:
+        raise PayloadError("log.setValueKeys", f"must be a list of at most {MAX_LOGGED_KEYS} keys")
+    if not all(isinstance(k, str) and 0 < len(k) <= 255 for k in keys):
+        raise PayloadError("log.setValueKeys", "must hold strings of 1–255 characters")
+    return LogBlock(initialize=initialize, set_value_keys=tuple(dict.fromkeys(keys)))
+
+
+def result_payload(
+    data: Mapping[str, Any], *, standard: str | None = None, seed_door: bool = False
+) -> ResultPayload:
+    """Check a ``/api/scorm/result`` body, or (``seed_door``) a ``/scorm/runtime/commit`` one.
+
+    The seed's door (``{attemptId, values}``) may leave out ``standard``, ``reason``, ``seq``
+    and ``itemId``; the caller fills them from the stored attempt.
+    """
+    token = _str(data, "token", max_length=500) if "token" in data else ""
+    attempt_id = _uuid(data, "attemptId")
+    item_id = _str(data, "itemId", required=not seed_door)
+    std = (
+        standard
+        if seed_door and "standard" not in data
+        else _choice(data, "standard", ("1.2", "2004"))
+    )
+    reason = (
+        "commit"
+        if seed_door and "reason" not in data
+        else _choice(data, "reason", ("commit", "finish"))
+    )
+    seq_raw = data.get("seq")
+    if seq_raw is None and seed_door:
+        seq = None
+    elif isinstance(seq_raw, bool) or not isinstance(seq_raw, int) or not 0 < seq_raw <= MAX_SEQ:
+        raise PayloadError("seq", f"must be an integer from 1 to {MAX_SEQ}")
+    else:
+        seq = seq_raw
+    raw_values = data.get("values")
+    if not isinstance(raw_values, dict):
+        raise PayloadError("values", "is required and must be an object of key fields")
+    assert std is not None
+    values = _scorm(validate_values, std, raw_values)
+    cmi = data.get("cmi")
+    if cmi is not None:
+        if not isinstance(cmi, dict):
+            raise PayloadError("cmi", "must be an object (the runtime data tree)")
+        _scorm(validate_cmi_tree, std, cmi)
+    return ResultPayload(
+        attempt_id=attempt_id,
+        item_id=item_id,
+        token=token,
+        standard=std,
+        reason=reason,
+        seq=seq,
+        values=values,
+        cmi=cmi,
+        log=_log_block(data.get("log")),
+        learner_id=_str(data, "learnerId", required=False),
+        course_id=_str(data, "courseId", required=False, max_length=100),
+    )

@@ -1,0 +1,534 @@
+"""Attempt writes (SPEC §4–§6, §9). One transaction each; the attempt row is the lock.
+
+``attempt_start`` opens or resumes an attempt and a SCO session, ``result_record`` stores one
+commit and re-derives everything, ``attempt_discard`` is the player's "Don't save".
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from scormlms.courses.models import Course, Enrolment, Item
+from scormlms.scorm import outcome as rules
+from scormlms.scorm.duration import add_session_time
+from scormlms.scorm.preload import preload_tree
+from scormlms.scorm.rollup import CourseOutcome, TrackedItem, aggregate
+from scormlms.tracking import certificates
+from scormlms.tracking.models import Attempt, AttemptEvent, LaunchSession, ScoAttempt
+from scormlms.tracking.payloads import PayloadError, ResultPayload
+from scormlms.tracking.tokens import LaunchClaims, token_make
+
+log = logging.getLogger("scormlms.tracking")
+
+# Where each key field (SPEC §4) is stored; 1.2 and 2004 share columns that mean the same thing.
+KEY_COLUMNS: dict[str, dict[str, str]] = {
+    "1.2": {
+        "cmi.core.lesson_status": "lesson_status",
+        "cmi.core.score.raw": "score_raw",
+        "cmi.core.score.min": "score_min",
+        "cmi.core.score.max": "score_max",
+        "cmi.core.lesson_location": "location",
+        "cmi.suspend_data": "suspend_data",
+        "cmi.core.exit": "exit",
+        "cmi.core.session_time": "session_time",
+    },
+    "2004": {
+        "cmi.completion_status": "completion_status",
+        "cmi.success_status": "success_status",
+        "cmi.score.raw": "score_raw",
+        "cmi.score.scaled": "score_scaled",
+        "cmi.progress_measure": "progress_measure",
+        "cmi.location": "location",
+        "cmi.suspend_data": "suspend_data",
+        "cmi.score.min": "score_min",
+        "cmi.score.max": "score_max",
+        "cmi.exit": "exit",
+        "cmi.session_time": "session_time",
+    },
+}
+
+
+def key_values(sco: ScoAttempt) -> dict[str, str]:
+    """The stored key fields of a SCO attempt, by their CMI names."""
+    return {name: getattr(sco, column) for name, column in KEY_COLUMNS[sco.standard].items()}
+
+
+class NotFound(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    pass
+
+
+class Conflict(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class StartResult:
+    attempt: Attempt
+    session: LaunchSession
+    item: Item
+    sco: ScoAttempt
+    token: str
+    entry: str
+    preload: dict[str, Any]
+    created: bool
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    attempt: Attempt
+    sco: ScoAttempt | None
+    stale: bool
+
+
+def _event(attempt: Attempt, kind: str, now: datetime, item_id: str = "", **data: Any) -> None:
+    AttemptEvent.objects.create(
+        attempt=attempt, item_id=item_id, kind=kind, data=data, created_at=now
+    )
+
+
+def thresholds_for(item: Item, course: Course) -> rules.Thresholds:
+    return rules.Thresholds(
+        mastery_score=item.mastery_score,
+        scaled_passing_score=item.scaled_passing_score,
+        passing_score=float(course.passing_score) if course.passing_score is not None else None,
+        completion_threshold=item.completion_threshold,
+    )
+
+
+def _derive(sco: ScoAttempt, item: Item | None, course: Course) -> rules.ScoOutcome:
+    if item is None:  # the item left the package in a newer version: keep the stored result
+        thresholds = rules.Thresholds()
+        is_asset = False
+    else:
+        thresholds = thresholds_for(item, course)
+        is_asset = item.scorm_type == Item.ScormType.ASSET
+    return rules.derive_sco(
+        standard=sco.standard,
+        values=key_values(sco),
+        thresholds=thresholds,
+        is_asset=is_asset,
+        launched=True,
+    )
+
+
+def _apply_outcome(sco: ScoAttempt, result: rules.ScoOutcome) -> None:
+    sco.completed = result.completed
+    sco.passed = result.passed
+    sco.pass_state = result.pass_state
+    sco.progress_percent = result.progress_percent
+    sco.score_percent = result.score_percent
+
+
+def course_outcome(items: Iterable[Item], scos: Iterable[ScoAttempt]) -> CourseOutcome:
+    """SPEC §5 aggregation over the course's launchable items (never-launched count too)."""
+    by_item = {s.item_id: s for s in scos}
+    tracked = []
+    for item in items:
+        if not item.is_launchable:
+            continue
+        sco = by_item.get(item.item_id)
+        tracked.append(
+            TrackedItem(
+                item_id=item.item_id,
+                outcome=None if sco is None else stored_outcome(sco),
+                counts_for_completion=item.rollup_completion,
+                counts_for_satisfaction=item.rollup_satisfied,
+                is_asset=item.scorm_type == Item.ScormType.ASSET,
+            )
+        )
+    return aggregate(tracked)
+
+
+def stored_outcome(sco: ScoAttempt) -> rules.ScoOutcome:
+    return rules.ScoOutcome(
+        score_percent=sco.score_percent,
+        pass_state=sco.pass_state,  # type: ignore[arg-type]
+        passed=sco.passed,
+        completed=sco.completed,
+        progress_percent=sco.progress_percent,
+        has_bookmark=bool(sco.location or sco.suspend_data),
+    )
+
+
+def _recompute_attempt(attempt: Attempt, course: Course, now: datetime) -> bool:
+    """Re-derive the course-level values; close the attempt on completion. Returns True when the
+    certificate condition became true and no certificate exists yet."""
+    items = list(course.items.all())
+    scos = list(attempt.sco_attempts.all())
+    result = course_outcome(items, scos)
+    attempt.completed = result.completed
+    attempt.passed = result.passed
+    attempt.pass_state = result.pass_state
+    attempt.progress_percent = result.progress_percent
+    attempt.score_percent = result.score_percent
+    if not attempt.closed and (result.completed or result.passed):
+        attempt.status = Attempt.Status.COMPLETED
+        attempt.closed = True
+        attempt.terminated_at = now
+        _event(
+            attempt,
+            AttemptEvent.Kind.COMPLETE,
+            now,
+            passed=result.passed,
+            scorePercent=result.score_percent,
+        )
+    elif not attempt.closed:
+        attempt.status = Attempt.Status.IN_PROGRESS
+    wanted = (
+        attempt.passed
+        if course.certificate_on == Course.CertificateOn.PASSED
+        else attempt.completed
+    )
+    return wanted
+
+
+# ---------------------------------------------------------------------------------------- start
+
+
+def _enrolment(learner: AbstractBaseUser, course: Course) -> Enrolment:
+    enrolment = Enrolment.objects.filter(learner_id=learner.pk, course=course).first()
+    if enrolment is not None:
+        return enrolment
+    if getattr(learner, "is_staff", False):  # staff may open any course; keep track of it
+        enrolment, _ = Enrolment.objects.get_or_create(learner_id=learner.pk, course=course)
+        return enrolment
+    raise Forbidden("You are not enrolled in this course.")
+
+
+def _pick_item(course: Course, item_id: str | None, scos: dict[str, ScoAttempt]) -> Item:
+    items = [i for i in course.items.all() if i.is_launchable]
+    if not items:
+        raise NotFound("This course has nothing to launch.")
+    if item_id:
+        for item in items:
+            if item.item_id == item_id:
+                return item
+        raise NotFound(f"No launchable item {item_id!r} in this course.")
+    visible = [i for i in items if i.is_visible] or items
+    # Resume where the learner was: the most recently used unfinished item, else the first one.
+    unfinished = [
+        scos[i.item_id] for i in visible if i.item_id in scos and not scos[i.item_id].completed
+    ]
+    if unfinished:
+        latest = max(unfinished, key=lambda s: s.last_commit_at or s.first_launched_at)
+        return next(i for i in visible if i.item_id == latest.item_id)
+    return next((i for i in visible if i.item_id not in scos), visible[0])
+
+
+def attempt_start(
+    *,
+    learner: AbstractBaseUser,
+    course: Course,
+    item_id: str | None = None,
+    attempt_id: uuid.UUID | None = None,
+) -> StartResult:
+    """Open (or resume) the learner's attempt and a SCO session with a fresh launch token.
+
+    ``attempt_id`` is sent by a player that is already showing that attempt (moving to another
+    SCO): it is reused while open, whatever the relaunch policy.
+    """
+    for _ in range(3):
+        try:
+            return _attempt_start(
+                learner=learner, course=course, item_id=item_id, attempt_id=attempt_id
+            )
+        except IntegrityError:
+            # Another request opened the attempt between our read and our insert: the partial
+            # unique index refused a second open attempt; go again and resume that one.
+            continue
+    raise Conflict("Could not open an attempt; please retry.")
+
+
+@transaction.atomic
+def _attempt_start(
+    *, learner: AbstractBaseUser, course: Course, item_id: str | None, attempt_id: uuid.UUID | None
+) -> StartResult:
+    now = timezone.now()
+    enrolment = _enrolment(learner, course)
+    open_attempt = (
+        Attempt.objects.select_for_update()
+        .filter(learner_id=learner.pk, course=course, closed=False)
+        .first()
+    )
+    created = False
+    if (
+        open_attempt is not None
+        and course.relaunch_policy == Course.RelaunchPolicy.NEW
+        and (attempt_id is None or open_attempt.id != attempt_id)
+    ):
+        open_attempt.status = Attempt.Status.ABANDONED
+        open_attempt.closed = True
+        open_attempt.terminated_at = now
+        open_attempt.save(update_fields=["status", "closed", "terminated_at"])
+        _event(open_attempt, AttemptEvent.Kind.ABANDON, now, reason="new attempt on relaunch")
+        log.info("attempt_abandoned", extra={"attempt_id": str(open_attempt.id)})
+        open_attempt = None
+    if open_attempt is None:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                learner_id=learner.pk,
+                course=course,
+                status=Attempt.Status.IN_PROGRESS,
+                launched_at=now,
+            )
+        created = True
+    else:
+        attempt = open_attempt
+    if enrolment.current_attempt_id != attempt.id:
+        enrolment.current_attempt = attempt
+        enrolment.save(update_fields=["current_attempt"])
+
+    scos = {s.item_id: s for s in attempt.sco_attempts.all()}
+    item = _pick_item(course, item_id, scos)
+    sco = scos.get(item.item_id)
+    previous_session = sco is not None and sco.commit_count > 0
+    if sco is None:
+        sco = ScoAttempt.objects.create(
+            attempt=attempt, item_id=item.item_id, standard=course.standard, first_launched_at=now
+        )
+    entry = rules.entry_for_resume(
+        course.standard,
+        last_exit=sco.exit,
+        location=sco.location,
+        suspend_data=sco.suspend_data,
+        has_previous_session=previous_session,
+    )
+    session = LaunchSession.objects.create(attempt=attempt, item_id=item.item_id, started_at=now)
+    if item.scorm_type == Item.ScormType.ASSET:
+        # An asset counts as completed once launched (SPEC §3).
+        _apply_outcome(sco, _derive(sco, item, course))
+        sco.save()
+        wants_certificate = _recompute_attempt(attempt, course, now)
+        attempt.save()
+        _maybe_certificate(attempt, course, wants_certificate, now)
+    kind = AttemptEvent.Kind.START if created else AttemptEvent.Kind.RESUME
+    _event(attempt, kind, now, item_id=item.item_id, entry=entry, session=str(session.id))
+    log.info(
+        "attempt_start",
+        extra={
+            "attempt_id": str(attempt.id),
+            "course_id": course.course_id,
+            "item_id": item.item_id,
+            "new_attempt": created,
+            "entry": entry,
+        },
+    )
+    token = token_make(
+        session_id=str(session.id), attempt_id=str(attempt.id), learner_id=int(learner.pk)
+    )
+    preload = preload_tree(
+        standard=course.standard,
+        stored_cmi=sco.cmi,
+        entry=entry,
+        learner_id=learner.get_username(),
+        learner_name=_display_name(learner),
+        credit="credit",
+        mode="normal",
+        launch_data=item.data_from_lms,
+        total_time=sco.total_time,
+        mastery_score=item.mastery_score,
+        scaled_passing_score=item.scaled_passing_score,
+        completion_threshold=item.completion_threshold,
+        max_time_allowed=item.max_time_allowed,
+        time_limit_action=item.time_limit_action,
+    )
+    return StartResult(
+        attempt=attempt,
+        session=session,
+        item=item,
+        sco=sco,
+        token=token,
+        entry=entry,
+        preload=preload,
+        created=created,
+    )
+
+
+def _display_name(user: AbstractBaseUser) -> str:
+    """SCORM 1.2 RTE 3.4.2.1.3 student_name is "Last, First"; use it when both are known."""
+    first = getattr(user, "first_name", "")
+    last = getattr(user, "last_name", "")
+    if first and last:
+        return f"{last}, {first}"
+    return user.get_username()
+
+
+# --------------------------------------------------------------------------------------- record
+
+
+@transaction.atomic
+def result_record(
+    *, learner: AbstractBaseUser, claims: LaunchClaims, payload: ResultPayload
+) -> RecordResult:
+    """Store one commit (SPEC §4). A stale ``seq`` stores nothing; everything else is one write."""
+    if str(payload.attempt_id) != claims.attempt_id or claims.learner_id != learner.pk:
+        raise Forbidden("The launch token belongs to another attempt.")
+    attempt = (
+        Attempt.objects.select_for_update()
+        .select_related("course")
+        .filter(id=payload.attempt_id)
+        .first()
+    )
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    if attempt.learner_id != learner.pk:
+        raise Forbidden("This attempt belongs to another learner.")
+    if payload.learner_id and payload.learner_id != learner.get_username():
+        raise Forbidden("learnerId does not match the logged-in learner.")
+    course = attempt.course
+    if payload.course_id and payload.course_id != course.course_id:
+        raise PayloadError("courseId", "does not match the attempt's course")
+    if payload.standard != course.standard:
+        raise PayloadError("standard", f"must be {course.standard!r} for this course")
+    session = LaunchSession.objects.filter(id=claims.session_id, attempt=attempt).first()
+    if session is None:
+        raise Forbidden("The launch token does not match this attempt.")
+    item_id = payload.item_id or session.item_id
+    if item_id != session.item_id:
+        raise PayloadError("itemId", "does not match the launched item")
+    if session.finished_at is not None:
+        raise Conflict("This SCO session has already finished; later commits are refused.")
+    if attempt.status == Attempt.Status.ABANDONED:
+        raise Conflict("This attempt was abandoned and accepts no more commits.")
+    sco = attempt.sco_attempts.select_for_update().filter(item_id=item_id).first()
+    if sco is None:  # start always creates it; a missing row means the data was reset
+        raise NotFound("No SCO attempt for this item.")
+    seq = payload.seq if payload.seq is not None else sco.commit_seq + 1
+    now = timezone.now()
+    if seq <= sco.commit_seq:
+        log.info(
+            "commit_stale",
+            extra={
+                "attempt_id": str(attempt.id),
+                "item_id": item_id,
+                "seq": seq,
+                "stored_seq": sco.commit_seq,
+            },
+        )
+        return RecordResult(attempt=attempt, sco=sco, stale=True)
+
+    for name, column in KEY_COLUMNS[course.standard].items():
+        setattr(sco, column, payload.values[name])
+    if payload.cmi is not None:
+        sco.cmi = payload.cmi
+    finish = payload.reason == "finish"
+    if finish:
+        # The server owns total_time: each session's time is added exactly once, on its finish.
+        sco.total_time = add_session_time(course.standard, sco.total_time, sco.session_time)
+        sco.finished_at = now
+        session.finished_at = now
+    sco.commit_seq = seq
+    sco.commit_count += 1
+    sco.last_commit_at = now
+    item = course.items.filter(item_id=item_id).first()
+    sco_result = _derive(sco, item, course)
+    _apply_outcome(sco, sco_result)
+    sco.save()
+
+    _log_runtime(attempt, session, payload, now, item_id)
+    attempt.commit_count += 1
+    attempt.last_commit_at = now
+    if finish:
+        attempt.finished_at = now
+    wants_certificate = _recompute_attempt(attempt, course, now)
+    attempt.save()
+    summary = {
+        "seq": seq,
+        "progressPercent": sco.progress_percent,
+        "passed": sco.passed,
+        "completed": sco.completed,
+        "scorePercent": sco.score_percent,
+        "courseProgressPercent": attempt.progress_percent,
+        "coursePassed": attempt.passed,
+        "courseCompleted": attempt.completed,
+    }
+    kind = AttemptEvent.Kind.FINISH if finish else AttemptEvent.Kind.COMMIT
+    _event(attempt, kind, now, item_id=item_id, **summary)
+    log.info(kind, extra={"attempt_id": str(attempt.id), "item_id": item_id, **summary})
+    _maybe_certificate(attempt, course, wants_certificate, now)
+    return RecordResult(attempt=attempt, sco=sco, stale=False)
+
+
+def _log_runtime(
+    attempt: Attempt, session: LaunchSession, payload: ResultPayload, now: datetime, item_id: str
+) -> None:
+    """SPEC §9: the session's first Initialize and its first 10 unique SetValue keys."""
+    changed = False
+    if payload.log.initialize and not session.initialized:
+        session.initialized = True
+        changed = True
+        _event(attempt, AttemptEvent.Kind.INITIALIZE, now, item_id=item_id, session=str(session.id))
+        log.info("initialize", extra={"attempt_id": str(attempt.id), "item_id": item_id})
+    room = 10 - len(session.logged_keys)
+    new_keys = [k for k in payload.log.set_value_keys if k not in session.logged_keys][
+        : max(room, 0)
+    ]
+    if new_keys:
+        session.logged_keys = [*session.logged_keys, *new_keys]
+        changed = True
+        _event(attempt, AttemptEvent.Kind.SET_VALUE_KEYS, now, item_id=item_id, keys=new_keys)
+        log.info(
+            "setvalue_keys",
+            extra={"attempt_id": str(attempt.id), "item_id": item_id, "keys": new_keys},
+        )
+    if changed or session.finished_at is not None:
+        session.save()
+
+
+def _maybe_certificate(attempt: Attempt, course: Course, wanted: bool, now: datetime) -> None:
+    # The attempt row is locked (select_for_update) and Certificate.attempt is one-to-one, so a
+    # certificate is created exactly once even when commits race.
+    if not wanted or certificates.exists_for(attempt):
+        return
+    cert = certificates.certificate_issue(attempt=attempt, course=course, now=now)
+    _event(attempt, AttemptEvent.Kind.CERTIFICATE, now, code=cert.code)
+    log.info("certificate_issued", extra={"attempt_id": str(attempt.id), "code": cert.code})
+
+
+# -------------------------------------------------------------------------------------- discard
+
+
+@transaction.atomic
+def attempt_discard(
+    *, learner: AbstractBaseUser, claims: LaunchClaims, attempt_id: uuid.UUID
+) -> Attempt | None:
+    """Don't save: an attempt without commits disappears (back to Not Started); one with
+    commits stays In Progress. Returns the attempt that remains, or None."""
+    if str(attempt_id) != claims.attempt_id or claims.learner_id != learner.pk:
+        raise Forbidden("The launch token belongs to another attempt.")
+    attempt = Attempt.objects.select_for_update().filter(id=attempt_id).first()
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    if attempt.learner_id != learner.pk:
+        raise Forbidden("This attempt belongs to another learner.")
+    now = timezone.now()
+    LaunchSession.objects.filter(id=claims.session_id).update(finished_at=now)
+    if attempt.commit_count > 0 or attempt.closed:
+        _event(attempt, AttemptEvent.Kind.DISCARD, now, kept=True)
+        log.info("attempt_discard", extra={"attempt_id": str(attempt.id), "kept": True})
+        return attempt
+    course_id = attempt.course_id
+    log.info("attempt_discard", extra={"attempt_id": str(attempt.id), "kept": False})
+    attempt.delete()
+    previous = (
+        Attempt.objects.filter(learner_id=learner.pk, course_id=course_id)
+        .order_by("-launched_at")
+        .first()
+    )
+    Enrolment.objects.filter(learner_id=learner.pk, course_id=course_id).update(
+        current_attempt=previous
+    )
+    return None

@@ -1,0 +1,136 @@
+"""Seed 003 §1–2 through the real endpoints: start, resume, policy, Don't save."""
+
+from __future__ import annotations
+
+import pytest
+
+from scormlms.tracking.models import Attempt, AttemptEvent
+from tests.tracking.conftest import make_course
+
+pytestmark = pytest.mark.django_db
+
+
+def test_start_opens_one_in_progress_attempt_and_a_second_start_resumes_it(learner_factory):
+    course = make_course()
+    ana = learner_factory(enrol=[course])
+    first = ana.start("c1")
+    assert first["status"] == "In Progress"
+    assert first["launch"]["entry"] == "ab-initio"
+    assert first["launch"]["seq"] == 0
+    assert first["launch"]["launchUrl"] == "/content/c1/sco1.html"
+    second = ana.start("c1")
+    assert second["attemptId"] == first["attemptId"]
+    assert second["launch"]["token"] != first["launch"]["token"]
+    attempt = Attempt.objects.get()
+    assert (attempt.status, attempt.completed, attempt.closed) == ("In Progress", False, False)
+    assert attempt.launched_at is not None
+    state = ana.state("c1")
+    assert state["status"] == "In Progress"
+    assert state["hasOpenAttempt"] is True
+    assert state["attemptId"] == first["attemptId"]
+
+
+def test_new_attempt_policy_abandons_the_open_one(learner_factory):
+    course = make_course(relaunch_policy="new")
+    ana = learner_factory(enrol=[course])
+    first = ana.start("c1")
+    again = ana.start("c1")
+    assert again["attemptId"] != first["attemptId"]
+    old = Attempt.objects.get(id=first["attemptId"])
+    assert old.status == "Abandoned" and old.closed
+    assert AttemptEvent.objects.filter(attempt=old, kind="abandon").exists()
+    # A player moving between SCOs of the same attempt passes attemptId: no new attempt.
+    same = ana.start("c1", attemptId=again["attemptId"])
+    assert same["attemptId"] == again["attemptId"]
+
+
+def test_start_refuses_strangers_unknown_courses_and_bad_bodies(learner_factory):
+    make_course()
+    bob = learner_factory("bob")
+    response = bob.post("/lms/attempt/start", {"courseId": "c1"})
+    assert response.status_code == 403
+    assert response.json()["error"] == "forbidden"
+    assert bob.post("/lms/attempt/start", {"courseId": "nope"}).status_code == 404
+    response = bob.post("/lms/attempt/start", "{not json")
+    assert response.status_code == 400 and response.json()["field"] == "body"
+    response = bob.post("/lms/attempt/start", {"courseId": 7})
+    assert response.status_code == 400 and response.json()["field"] == "courseId"
+    assert not Attempt.objects.exists()
+
+
+def test_staff_may_launch_any_course(learner_factory):
+    make_course()
+    sam = learner_factory("sam", staff=True)
+    assert sam.start("c1")["status"] == "In Progress"
+
+
+def test_dont_save_without_commits_returns_to_not_started(learner_factory):
+    course = make_course()
+    ana = learner_factory(enrol=[course])
+    started = ana.start("c1")
+    response = ana.post(
+        "/lms/attempt/discard",
+        {"attemptId": started["attemptId"], "token": started["launch"]["token"]},
+    )
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "kept": False, "status": "Not Started"}
+    state = ana.state("c1")
+    assert state["status"] == "Not Started"
+    assert state["hasOpenAttempt"] is False and state["canResume"] is False
+    assert not Attempt.objects.exists()
+
+
+def test_dont_save_after_a_commit_keeps_in_progress(learner_factory):
+    course = make_course()
+    ana = learner_factory(enrol=[course])
+    started = ana.start("c1")
+    ana.result(started, {"cmi.location": "p3"})
+    response = ana.post(
+        "/lms/attempt/discard",
+        {"attemptId": started["attemptId"], "token": started["launch"]["token"]},
+    )
+    assert response.json()["kept"] is True
+    state = ana.state("c1")
+    assert state["status"] == "In Progress" and state["canResume"] is True
+
+
+def test_discard_needs_the_learners_own_token(learner_factory):
+    course = make_course()
+    ana = learner_factory(enrol=[course])
+    bob = learner_factory("bob", enrol=[course])
+    anas = ana.start("c1")
+    bobs = bob.start("c1")
+    response = bob.post(
+        "/lms/attempt/discard", {"attemptId": anas["attemptId"], "token": bobs["launch"]["token"]}
+    )
+    assert response.status_code == 403
+    response = bob.post(
+        "/lms/attempt/discard", {"attemptId": anas["attemptId"], "token": anas["launch"]["token"]}
+    )
+    assert response.status_code == 403
+    assert Attempt.objects.filter(id=anas["attemptId"]).exists()
+
+
+def test_resume_preloads_the_stored_state_with_entry_resume(learner_factory):
+    course = make_course(standard="1.2")
+    ana = learner_factory(enrol=[course])
+    started = ana.start("c1")
+    ana.result(
+        started,
+        {
+            "cmi.core.lesson_location": "page-4",
+            "cmi.suspend_data": "abc",
+            "cmi.core.exit": "suspend",
+        },
+        reason="finish",
+        **{"cmi": {"core": {"lesson_location": "page-4"}, "suspend_data": "abc"}},
+    )
+    again = ana.start("c1")
+    assert again["attemptId"] == started["attemptId"]
+    launch = again["launch"]
+    assert launch["entry"] == "resume"
+    assert launch["seq"] == 1
+    assert launch["values"]["cmi.core.lesson_location"] == "page-4"
+    assert launch["cmi"]["core"]["lesson_location"] == "page-4"
+    assert launch["cmi"]["core"]["entry"] == "resume"
+    assert launch["cmi"]["suspend_data"] == "abc"
