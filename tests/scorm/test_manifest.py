@@ -340,6 +340,17 @@ def test_xml_base_combinations(
     assert only_item(m).launch_url == expected
 
 
+def test_backslashes_in_href_are_folder_separators() -> None:
+    res = (
+        '<resource identifier="r1" type="webcontent" adlcp:scormtype="sco" '
+        'href="lesson\\start.html?x=a\\b"/>'
+    )
+    m = parse_manifest(doc(ITEM, res), files=["lesson/start.html"])
+    assert only_item(m).launch_url == "lesson/start.html?x=a\\b"
+    res = '<resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="\\x.html"/>'
+    fails(doc(ITEM, res), mf.MISSING_LAUNCH_FILE, files=["x.html"])
+
+
 def test_xml_base_and_parameters_together() -> None:
     res = (
         '<resource identifier="r1" type="webcontent" adlcp:scormtype="sco" '

@@ -415,17 +415,19 @@ def _join_base(outer: str, inner: str | None) -> str:
 
 
 def _resolve_href(base: str, href: str) -> str:
+    """Apply the combined ``xml:base`` to an href. Backslashes in the path of a relative
+    href become slashes, as browsers do for http(s) URLs and as the extractor does for
+    archive names."""
     href = href.strip()
-    if _is_absolute(href) or not base:
-        if _is_absolute(href):
-            return href
-        parts = urlsplit(href)
-        return urlunsplit(("", "", _normalise_path(parts.path), parts.query, parts.fragment))
-    if _is_absolute(base):
-        return urljoin(base, href)
+    if _is_absolute(href):
+        return href
     parts = urlsplit(href)
-    path = _normalise_path(base + parts.path)
-    return urlunsplit(("", "", path, parts.query, parts.fragment))
+    path = parts.path.replace("\\", "/")
+    if _is_absolute(path):  # "\\x" was hiding an absolute path
+        return urlunsplit(("", "", path, parts.query, parts.fragment))
+    if _is_absolute(base):
+        return urljoin(base, urlunsplit(("", "", path, parts.query, parts.fragment)))
+    return urlunsplit(("", "", _normalise_path(base + path), parts.query, parts.fragment))
 
 
 def build_launch_url(href: str, parameters: str | None) -> str:
@@ -455,10 +457,15 @@ def build_launch_url(href: str, parameters: str | None) -> str:
 
 
 def _archive_path(url: str) -> str | None:
-    """The archive file a relative URL points at (query/fragment dropped, %-decoded)."""
-    if _is_absolute(url):
+    """The archive file a relative URL points at (query/fragment dropped, %-decoded);
+    ``None`` for a full URL to another site. A server-absolute path ("/x.html") is kept:
+    it never matches an archive file."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
         return None
-    path = unquote(urlsplit(url).path)
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        return path
     return unicodedata.normalize("NFC", _normalise_path(path))
 
 
