@@ -93,3 +93,11 @@ def test_data_dir_holds_the_secret_key(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     assert (tmp_path / "secret_key").read_text().strip() == first.stdout.strip()
+
+
+def test_healthz_is_public_and_parses_json(client: Client) -> None:
+    assert client.get("/healthz").json() == {"ok": True, "fields": 0}
+    response = client.post("/healthz", data='{"a": 1, "b": 2}', content_type="application/json")
+    assert response.json() == {"ok": True, "fields": 2}
+    bad = client.post("/healthz", data="{", content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["field"] == "body"
