@@ -163,11 +163,10 @@ def stored_outcome(sco: ScoAttempt) -> rules.ScoOutcome:
     )
 
 
-def _recompute_attempt(attempt: Attempt, course: Course, now: datetime) -> bool:
-    """Re-derive the course-level values; close the attempt on completion. Returns True when the
-    certificate condition became true and no certificate exists yet."""
-    items = list(course.items.all())
-    scos = list(attempt.sco_attempts.all())
+def _recompute_attempt(
+    attempt: Attempt, course: Course, items: list[Item], scos: Iterable[ScoAttempt], now: datetime
+) -> None:
+    """Re-derive the course-level values (SPEC §5) and close the attempt on completion."""
     result = course_outcome(items, scos)
     attempt.completed = result.completed
     attempt.passed = result.passed
@@ -187,12 +186,12 @@ def _recompute_attempt(attempt: Attempt, course: Course, now: datetime) -> bool:
         )
     elif not attempt.closed:
         attempt.status = Attempt.Status.IN_PROGRESS
-    wanted = (
-        attempt.passed
-        if course.certificate_on == Course.CertificateOn.PASSED
-        else attempt.completed
-    )
-    return wanted
+
+
+def _certificate_due(attempt: Attempt, course: Course) -> bool:
+    if course.certificate_on == Course.CertificateOn.PASSED:
+        return attempt.passed
+    return attempt.completed
 
 
 # ---------------------------------------------------------------------------------------- start
@@ -311,9 +310,10 @@ def _attempt_start(
         # An asset counts as completed once launched (SPEC §3).
         _apply_outcome(sco, _derive(sco, item, course))
         sco.save()
-        wants_certificate = _recompute_attempt(attempt, course, now)
+        scos[item.item_id] = sco
+        _recompute_attempt(attempt, course, list(course.items.all()), scos.values(), now)
         attempt.save()
-        _maybe_certificate(attempt, course, wants_certificate, now)
+        _maybe_certificate(attempt, course, now)
     kind = AttemptEvent.Kind.START if created else AttemptEvent.Kind.RESUME
     _event(attempt, kind, now, item_id=item.item_id, entry=entry, session=str(session.id))
     log.info(
@@ -403,7 +403,8 @@ def result_record(
         raise Conflict("This SCO session has already finished; later commits are refused.")
     if attempt.status == Attempt.Status.ABANDONED:
         raise Conflict("This attempt was abandoned and accepts no more commits.")
-    sco = attempt.sco_attempts.select_for_update().filter(item_id=item_id).first()
+    scos = {s.item_id: s for s in attempt.sco_attempts.all()}  # rows guarded by the attempt lock
+    sco = scos.get(item_id)
     if sco is None:  # start always creates it; a missing row means the data was reset
         raise NotFound("No SCO attempt for this item.")
     seq = payload.seq if payload.seq is not None else sco.commit_seq + 1
@@ -433,7 +434,8 @@ def result_record(
     sco.commit_seq = seq
     sco.commit_count += 1
     sco.last_commit_at = now
-    item = course.items.filter(item_id=item_id).first()
+    items = list(course.items.all())
+    item = next((i for i in items if i.item_id == item_id), None)
     sco_result = _derive(sco, item, course)
     _apply_outcome(sco, sco_result)
     sco.save()
@@ -443,7 +445,7 @@ def result_record(
     attempt.last_commit_at = now
     if finish:
         attempt.finished_at = now
-    wants_certificate = _recompute_attempt(attempt, course, now)
+    _recompute_attempt(attempt, course, items, scos.values(), now)
     attempt.save()
     summary = {
         "seq": seq,
@@ -458,7 +460,7 @@ def result_record(
     kind = AttemptEvent.Kind.FINISH if finish else AttemptEvent.Kind.COMMIT
     _event(attempt, kind, now, item_id=item_id, **summary)
     log.info(kind, extra={"attempt_id": str(attempt.id), "item_id": item_id, **summary})
-    _maybe_certificate(attempt, course, wants_certificate, now)
+    _maybe_certificate(attempt, course, now)
     return RecordResult(attempt=attempt, sco=sco, stale=False)
 
 
@@ -488,10 +490,10 @@ def _log_runtime(
         session.save()
 
 
-def _maybe_certificate(attempt: Attempt, course: Course, wanted: bool, now: datetime) -> None:
+def _maybe_certificate(attempt: Attempt, course: Course, now: datetime) -> None:
     # The attempt row is locked (select_for_update) and Certificate.attempt is one-to-one, so a
     # certificate is created exactly once even when commits race.
-    if not wanted or certificates.exists_for(attempt):
+    if not _certificate_due(attempt, course) or certificates.exists_for(attempt):
         return
     cert = certificates.certificate_issue(attempt=attempt, course=course, now=now)
     _event(attempt, AttemptEvent.Kind.CERTIFICATE, now, code=cert.code)
