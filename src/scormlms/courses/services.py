@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,7 +14,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import models, transaction
 
 from scormlms.courses.models import Course, Enrolment, Item
 from scormlms.courses.storage import PackageStore, get_store
@@ -27,6 +26,11 @@ log = logging.getLogger("scormlms.courses")
 
 COURSE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 COURSE_ID_RULE = "1–100 letters, digits, '-' or '_', starting with a letter or digit"
+
+# PackageError codes of this module (the archive and manifest ones live in scormlms.scorm).
+BAD_COURSE_ID = "bad_course_id"
+DUPLICATE_ITEM = "duplicate_item"
+VALUE_TOO_LONG = "value_too_long"
 
 
 @dataclass(frozen=True)
@@ -57,34 +61,39 @@ def course_import(
 ) -> ImportResult:
     """Import a zip as a new course, or as a new version of ``course_id``.
 
-    Extract and validate everything first, publish the files under a fresh key, then write the
-    rows in one transaction; any failure removes the files again, so a failed import leaves
-    nothing behind. Learners' attempts are keyed by item id and survive a new version.
+    Without ``course_id`` the id comes from the manifest identifier and is made unique, so
+    uploading an unrelated package never replaces a course by accident; only an explicit id
+    re-imports. Extract and validate everything first, publish the files under a fresh key,
+    then write the rows in one transaction; any failure removes the files again, so a failed
+    import leaves nothing behind. The previous version's files go once the transaction has
+    committed. Learners' attempts are keyed by item id and survive a new version.
     """
     if course_id is not None and not COURSE_ID_RE.match(course_id):
-        raise PackageError("bad_course_id", f"Course id {course_id!r}: {COURSE_ID_RULE}.")
+        raise PackageError(BAD_COURSE_ID, f"Course id {course_id!r}: {COURSE_ID_RULE}.")
     store = store or get_store()
-    staging = Path(tempfile.mkdtemp(prefix="import-", dir=store.staging_dir()))
-    folder = staging / "package"
+    staging = store.staging_dir()
     try:
-        extracted = extract_package(source, folder, package_limits())
+        extracted = extract_package(source, staging / "package", package_limits())
         manifest = parse_manifest(extracted.manifest, extracted.files)
-        course_id = course_id or _slug_from(manifest)
-        existing = Course.objects.filter(course_id=course_id).first()
+        items = _items_from(manifest)
+        wanted = course_id or _free_course_id(_slug_from(manifest))
+        existing = Course.objects.filter(course_id=wanted).only("version").first()
         version = existing.version + 1 if existing else 1
-        key = f"{course_id}/v{version}-{uuid.uuid4().hex[:8]}"
-        store.install(folder, key)
+        key = f"{wanted}/v{version}-{uuid.uuid4().hex[:8]}"
+        store.install(staging / "package", key)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     try:
         with transaction.atomic():
-            course, created = _save_course(course_id=course_id, manifest=manifest, key=key)
-    except Exception:
+            course, old_key = _save_course(
+                course_id=wanted, replace=course_id is not None, manifest=manifest, key=key
+            )
+            Item.objects.bulk_create(_attach(items, course))
+            if old_key:
+                transaction.on_commit(lambda: store.remove(old_key))
+    except BaseException:
         store.remove(key)
         raise
-    if existing is not None:
-        old_key = existing.content_key
-        transaction.on_commit(lambda: store.remove(old_key))
     log.info(
         "course_imported",
         extra={
@@ -96,59 +105,100 @@ def course_import(
             "warnings": len(manifest.warnings),
         },
     )
-    return ImportResult(course=course, created=created, warnings=tuple(manifest.warnings))
+    return ImportResult(course=course, created=old_key is None, warnings=tuple(manifest.warnings))
 
 
-def _save_course(*, course_id: str, manifest: Manifest, key: str) -> tuple[Course, bool]:
-    course = Course.objects.select_for_update().filter(course_id=course_id).first()
-    created = course is None
+def _free_course_id(base: str) -> str:
+    candidate, n = base, 1
+    while Course.objects.filter(course_id=candidate).exists():
+        n += 1
+        suffix = f"-{n}"
+        candidate = base[: 100 - len(suffix)] + suffix
+    return candidate
+
+
+def _save_course(
+    *, course_id: str, replace: bool, manifest: Manifest, key: str
+) -> tuple[Course, str | None]:
+    """The course row (new, or the locked existing one one version up) and its old key."""
+    course = None
+    if replace:
+        course = Course.objects.select_for_update().filter(course_id=course_id).first()
+    old_key = None
     if course is None:
-        course = Course(course_id=course_id, version=1)
+        course = Course(course_id=course_id if replace else _free_course_id(course_id))
     else:
+        old_key = course.content_key
         course.version += 1
-    course.title = (manifest.organization.title or manifest.title or course_id)[:255]
+        course.items.all().delete()
+    course.title = (manifest.organization.title or manifest.title or course.course_id)[:255]
     course.standard = manifest.standard
     course.edition = manifest.edition or ""
     course.content_key = key
     course.manifest = manifest.to_json()
     course.warnings = list(manifest.warnings)
     course.save()
-    course.items.all().delete()
-    Item.objects.bulk_create(_items_from(course, manifest))
-    return course, created
+    return course, old_key
 
 
-def _items_from(course: Course, manifest: Manifest) -> list[Item]:
+def _attach(items: list[Item], course: Course) -> list[Item]:
+    for item in items:
+        item.course = course
+    return items
+
+
+_LIMITED = [
+    f
+    for f in Item._meta.get_fields()
+    if isinstance(f, models.CharField) and f.name not in {"title", "scorm_type"}
+]
+
+
+def _items_from(manifest: Manifest) -> list[Item]:
+    """The organization tree as unsaved rows in document order, checked against the columns."""
     rows: list[Item] = []
+    seen: set[str] = set()
     parent_of = {
         child.identifier: node.identifier
         for node, _ in manifest.iter_items()
         for child in node.children
     }
     for node, depth in manifest.iter_items():
-        parent = parent_of.get(node.identifier, "")
-        rows.append(
-            Item(
-                course=course,
-                item_id=node.identifier,
-                parent_item_id=parent,
-                title=(node.title or node.identifier)[:500],
-                position=len(rows),
-                depth=depth,
-                launch_url=node.launch_url or "",
-                scorm_type=(node.scorm_type or "") if node.launch_url else "",
-                is_visible=node.is_visible,
-                mastery_score=node.mastery_score,
-                scaled_passing_score=node.scaled_passing_score,
-                completion_threshold=node.completion_threshold,
-                data_from_lms=node.data_from_lms or "",
-                max_time_allowed=node.max_time_allowed or "",
-                time_limit_action=node.time_limit_action or "",
-                rollup_satisfied=node.rollup_objective_satisfied,
-                rollup_completion=node.rollup_progress_completion,
-                sequencing_xml=node.sequencing_xml,
+        if node.identifier in seen:
+            raise PackageError(
+                DUPLICATE_ITEM,
+                f"Two items of the organization share the identifier {node.identifier!r}; "
+                "item identifiers must be unique (they name the learner's progress).",
             )
+        seen.add(node.identifier)
+        row = Item(
+            item_id=node.identifier,
+            parent_item_id=parent_of.get(node.identifier, ""),
+            title=(node.title or node.identifier)[:500],
+            position=len(rows),
+            depth=depth,
+            launch_url=node.launch_url or "",
+            scorm_type=(node.scorm_type or "") if node.launch_url else "",
+            is_visible=node.is_visible,
+            mastery_score=node.mastery_score,
+            scaled_passing_score=node.scaled_passing_score,
+            completion_threshold=node.completion_threshold,
+            data_from_lms=node.data_from_lms or "",
+            max_time_allowed=node.max_time_allowed or "",
+            time_limit_action=node.time_limit_action or "",
+            rollup_satisfied=node.rollup_objective_satisfied,
+            rollup_completion=node.rollup_progress_completion,
+            sequencing_xml=node.sequencing_xml,
         )
+        for field in _LIMITED:
+            value = getattr(row, field.attname)
+            if field.max_length is not None and len(value) > field.max_length:
+                raise PackageError(
+                    VALUE_TOO_LONG,
+                    f"Item {node.identifier[:80]!r}: {field.verbose_name} is {len(value):,} "
+                    f"characters long; at most {field.max_length:,} are supported.",
+                )
+        rows.append(row)
     return rows
 
 
