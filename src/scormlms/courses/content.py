@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import http_date, parse_http_date_safe
 
 from scormlms.courses.storage import FileInfo
@@ -39,18 +40,20 @@ EXTRA_TYPES = {
     ".pdf": "application/pdf",
     ".webp": "image/webp",
 }
-TEXT_TYPES = ("text/", "application/json", "application/xml", "image/svg+xml")
 CHUNK = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def content_type(path: str) -> str:
+    """The MIME type by extension, without a charset.
+
+    No charset on purpose: an HTTP charset overrides the ``<meta charset>`` of the file itself,
+    and legacy packages are often ISO-8859-1 or windows-1252; like a plain static server we let
+    each file declare its own encoding.
+    """
     dot = path.rfind(".")
     ext = path[dot:].lower() if dot >= 0 else ""
-    ctype = EXTRA_TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
-    if ctype.startswith(TEXT_TYPES):
-        ctype += "; charset=utf-8" if "charset" not in ctype else ""
-    return ctype
+    return EXTRA_TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
 class RangeNotSatisfiable(Exception):
@@ -93,13 +96,18 @@ def _stream(fh: BinaryIO, start: int, length: int) -> Iterator[bytes]:
         fh.close()
 
 
+def _etag_matches(header: str, etag: str) -> bool:
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
 def file_response(
     request: HttpRequest,
     info: FileInfo,
     opener: Callable[[], BinaryIO],
     path: str,
     version: int,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Answer GET/HEAD for one stored file with validators and Range support."""
     mtime = int(info.modified.timestamp())
     etag = f'"v{version}-{info.size:x}-{mtime:x}"'
@@ -112,7 +120,8 @@ def file_response(
     }
     inm = request.headers.get("If-None-Match")
     ims = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    if (inm is not None and etag in [t.strip() for t in inm.split(",")]) or (
+    # RFC 9110 §13.1.2: weak comparison; If-Modified-Since only counts without If-None-Match.
+    if (inm is not None and _etag_matches(inm, etag)) or (
         inm is None and ims is not None and mtime <= ims
     ):
         return HttpResponse(status=304, headers=headers)
