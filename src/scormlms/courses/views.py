@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,7 +21,7 @@ from scormlms.scorm.errors import PackageError
 
 
 @require_http_methods(["GET", "HEAD"])
-def content(request: HttpRequest, course_id: str, path: str) -> HttpResponse:
+def content(request: HttpRequest, course_id: str, path: str) -> HttpResponseBase:
     """A file of the course's current package version, for enrolled users and staff."""
     course = get_object_or_404(Course, course_id=course_id)
     if not course_can_access(user=request.user, course=course):
@@ -51,7 +53,12 @@ def api_course_create(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
         return JsonResponse(
-            {"ok": False, "field": field, "error": "invalid", "message": " ".join(errors)},
+            {
+                "ok": False,
+                "field": field,
+                "error": "invalid",
+                "message": " ".join(map(str, errors)),
+            },
             status=413 if form.too_large else 400,
         )
     try:
@@ -79,7 +86,7 @@ def api_course_create(request: HttpRequest) -> JsonResponse:
 @staff_required
 def staff_courses(request: HttpRequest) -> HttpResponse:
     """Course list with the upload form."""
-    courses = Course.objects.all()
+    courses = Course.objects.annotate(enrolled=Count("enrolments"))
     return render(request, "courses/staff_courses.html", {"courses": courses, "form": UploadForm()})
 
 
