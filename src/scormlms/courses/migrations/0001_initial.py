@@ -5,69 +5,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('course_id', models.SlugField(max_length=100, unique=True)),
-                ('title', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True)),
-                ('standard', models.CharField(max_length=8)),
-                ('edition', models.CharField(blank=True, max_length=16)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('content_key', models.CharField(max_length=255)),
-                ('manifest', models.JSONField(default=dict)),
-                ('warnings', models.JSONField(default=list)),
-                ('relaunch_policy', models.CharField(choices=[('resume', 'Resume previous attempt'), ('new', 'New attempt on relaunch')], default='resume', max_length=8)),
-                ('certificate_on', models.CharField(choices=[('passed', 'Passed'), ('completed', 'Completed')], default='passed', max_length=10)),
-                ('passing_score', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('self_enrol', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("course_id", models.SlugField(max_length=100, unique=True)),
+                ("title", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True)),
+                ("standard", models.CharField(max_length=8)),
+                ("edition", models.CharField(blank=True, max_length=16)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("content_key", models.CharField(max_length=255)),
+                ("manifest", models.JSONField(default=dict)),
+                ("warnings", models.JSONField(default=list)),
+                (
+                    "relaunch_policy",
+                    models.CharField(
+                        choices=[
+                            ("resume", "Resume previous attempt"),
+                            ("new", "New attempt on relaunch"),
+                        ],
+                        default="resume",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "certificate_on",
+                    models.CharField(
+                        choices=[("passed", "Passed"), ("completed", "Completed")],
+                        default="passed",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "passing_score",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True),
+                ),
+                ("self_enrol", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['title', 'course_id'],
+                "ordering": ["title", "course_id"],
             },
         ),
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_id', models.CharField(max_length=255)),
-                ('parent_item_id', models.CharField(blank=True, max_length=255)),
-                ('title', models.CharField(max_length=500)),
-                ('position', models.PositiveIntegerField()),
-                ('depth', models.PositiveSmallIntegerField(default=0)),
-                ('launch_url', models.CharField(blank=True, max_length=2000)),
-                ('scorm_type', models.CharField(blank=True, choices=[('sco', 'SCO'), ('asset', 'Asset'), ('', 'Folder')], max_length=5)),
-                ('is_visible', models.BooleanField(default=True)),
-                ('mastery_score', models.FloatField(blank=True, null=True)),
-                ('scaled_passing_score', models.FloatField(blank=True, null=True)),
-                ('completion_threshold', models.FloatField(blank=True, null=True)),
-                ('data_from_lms', models.TextField(blank=True)),
-                ('max_time_allowed', models.CharField(blank=True, max_length=64)),
-                ('time_limit_action', models.CharField(blank=True, max_length=32)),
-                ('rollup_satisfied', models.BooleanField(default=True)),
-                ('rollup_completion', models.BooleanField(default=True)),
-                ('sequencing_xml', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("item_id", models.CharField(max_length=255)),
+                ("parent_item_id", models.CharField(blank=True, max_length=255)),
+                ("title", models.CharField(max_length=500)),
+                ("position", models.PositiveIntegerField()),
+                ("depth", models.PositiveSmallIntegerField(default=0)),
+                ("launch_url", models.CharField(blank=True, max_length=2000)),
+                (
+                    "scorm_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[("sco", "SCO"), ("asset", "Asset"), ("", "Folder")],
+                        max_length=5,
+                    ),
+                ),
+                ("is_visible", models.BooleanField(default=True)),
+                ("mastery_score", models.FloatField(blank=True, null=True)),
+                ("scaled_passing_score", models.FloatField(blank=True, null=True)),
+                ("completion_threshold", models.FloatField(blank=True, null=True)),
+                ("data_from_lms", models.TextField(blank=True)),
+                ("max_time_allowed", models.CharField(blank=True, max_length=64)),
+                ("time_limit_action", models.CharField(blank=True, max_length=32)),
+                ("rollup_satisfied", models.BooleanField(default=True)),
+                ("rollup_completion", models.BooleanField(default=True)),
+                ("sequencing_xml", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['course', 'position'],
+                "ordering": ["course", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='courses.course')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to="courses.course",
+                    ),
+                ),
             ],
         ),
     ]

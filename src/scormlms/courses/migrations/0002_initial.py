@@ -6,37 +6,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0001_initial'),
-        ('tracking', '0001_initial'),
+        ("courses", "0001_initial"),
+        ("tracking", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enrolment',
-            name='current_attempt',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tracking.attempt'),
+            model_name="enrolment",
+            name="current_attempt",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="tracking.attempt",
+            ),
         ),
         migrations.AddField(
-            model_name='enrolment',
-            name='learner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to=settings.AUTH_USER_MODEL),
+            model_name="enrolment",
+            name="learner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="enrolments",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='item',
-            name='course',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='courses.course'),
+            model_name="item",
+            name="course",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="items",
+                to="courses.course",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.UniqueConstraint(fields=('learner', 'course'), name='enrolment_unique'),
+            model_name="enrolment",
+            constraint=models.UniqueConstraint(
+                fields=("learner", "course"), name="enrolment_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='item',
-            constraint=models.UniqueConstraint(fields=('course', 'item_id'), name='item_unique_per_course'),
+            model_name="item",
+            constraint=models.UniqueConstraint(
+                fields=("course", "item_id"), name="item_unique_per_course"
+            ),
         ),
     ]
