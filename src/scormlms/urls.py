@@ -13,5 +13,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("scormlms.courses.urls")),
     path("", include("scormlms.tracking.urls")),
+    path("", include("scormlms.player.urls")),
     path("", include("scormlms.dashboard.urls")),
 ]

@@ -1,0 +1,313 @@
+// The player page: replays the journal, starts each SCO session, drives the menu and buttons.
+// Data flow: SCO → scorm-again API → ScoSession.commit → Journal → Sender → /api/scorm/result.
+
+import { Journal } from "./journal.js";
+import { neighbours, nextItem, parseRequest, requestAfterFinish12 } from "./navigation.js";
+import { ScoSession } from "./runtime.js";
+import { STATUS_TEXT, Sender } from "./sender.js";
+
+const $ = (id) => document.getElementById(id);
+const UNLOAD_WAIT_MS = 3000;
+const LEAVE_WAIT_MS = 8000;
+const SWITCH_WAIT_MS = 10000;
+
+function wait(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+class Player {
+  constructor(config) {
+    this.config = config;
+    this.items = config.items;
+    this.frame = $("sco-frame");
+    this.journal = new Journal(config.learnerId, config.courseId);
+    this.sender = new Sender({
+      url: config.urls.result,
+      journal: this.journal,
+      onStatus: (status) => this.showStatus(status),
+      onAck: (payload, answer) => this.acknowledged(payload, answer),
+      onError: (message) => this.showError(message),
+    });
+    this.session = null;
+    this.attemptId = null;
+    this.current = null;
+    this.busy = false;
+    this.leaving = false;
+  }
+
+  async boot() {
+    this.bindUi();
+    this.showStatus("saved");
+    // Anything an earlier visit journaled but never delivered goes first, so that the
+    // preload below already contains it.
+    await this.sender.drain({ includeDrafts: true });
+    await this.run(() => this.launch(this.config.itemId || null));
+  }
+
+  bindUi() {
+    $("save-resume").addEventListener("click", () => this.leave({ save: true }));
+    const dialog = $("exit-dialog");
+    $("exit").addEventListener("click", () => dialog.showModal());
+    $("exit-save").addEventListener("click", () => {
+      dialog.close();
+      this.leave({ save: true });
+    });
+    $("exit-discard").addEventListener("click", () => {
+      dialog.close();
+      this.leave({ save: false });
+    });
+    $("exit-cancel").addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => {
+      if (!this.leaving) $("exit").focus();
+    });
+    for (const button of document.querySelectorAll("#toc button[data-item-id]")) {
+      button.addEventListener("click", () => this.goTo(button.dataset.itemId));
+    }
+    for (const id of ["prev", "next", "ended-next"]) {
+      const button = $(id);
+      if (button) button.addEventListener("click", () => button.dataset.target && this.goTo(button.dataset.target));
+    }
+    window.addEventListener("pagehide", () => this.pageHidden(true));
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") this.pageHidden(false);
+    });
+    window.addEventListener("pageshow", (event) => event.persisted && this.sender.resume());
+  }
+
+  pageHidden(unloading) {
+    this.session?.writeDraft();
+    this.sender.flush({ unloading });
+  }
+
+  csrfToken() {
+    return document.querySelector("input[name=csrfmiddlewaretoken]")?.value || "";
+  }
+
+  // POST JSON; network failures are retried with backoff (the learner sees "Offline").
+  async post(url, body, { csrf = false, attempts = Infinity } = {}) {
+    const headers = { "Content-Type": "application/json" };
+    if (csrf) headers["X-CSRFToken"] = this.csrfToken();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await fetch(url, {
+          method: "POST",
+          headers,
+          credentials: "same-origin",
+          body: JSON.stringify(body),
+        });
+        if (response.status < 500) {
+          const data = await response.json().catch(() => ({}));
+          return { status: response.status, data };
+        }
+      } catch {
+        // network down: retry below
+      }
+      if (attempt >= attempts) return { status: 0, data: {} };
+      this.showStatus("offline");
+      await wait(Math.min(30000, 1000 * 2 ** (attempt - 1)));
+    }
+  }
+
+  async launch(itemId) {
+    const body = { courseId: this.config.courseId };
+    if (itemId) body.itemId = itemId;
+    if (this.attemptId) body.attemptId = this.attemptId;
+    const { status, data } = await this.post(this.config.urls.start, body, { csrf: true });
+    this.showStatus(this.sender.status);
+    if (status !== 200 || !data.ok) {
+      throw new Error(data.message || `The course could not be started (${status}).`);
+    }
+    const launch = data.launch;
+    this.attemptId = data.attemptId;
+    this.session = new ScoSession({
+      launch,
+      ids: {
+        courseId: this.config.courseId,
+        attemptId: data.attemptId,
+        learnerId: launch.learnerId || this.config.learnerId,
+      },
+      resultUrl: this.config.urls.result,
+      journal: this.journal,
+      sender: this.sender,
+      onTerminate: (session) => this.terminated(session),
+    });
+    // The SCO looks for the API in its parent window as it loads (SCORM 1.2 RTE 3.3.6.1,
+    // SCORM 2004 4th ed. RTE 3.3): it must exist before the frame gets its address.
+    if (launch.standard === "1.2") window.API = this.session.api;
+    else window.API_1484_11 = this.session.api;
+    this.current = launch.itemId;
+    this.showItems(launch.items);
+    this.showCurrent();
+    $("ended").hidden = true;
+    this.frame.src = launch.launchUrl;
+  }
+
+  // Called from inside the SCO's Terminate/LMSFinish: act once it has returned.
+  terminated(session) {
+    if (this.leaving || session !== this.session) return;
+    setTimeout(() => this.afterTerminate(session), 0);
+  }
+
+  afterTerminate(session) {
+    if (this.leaving || this.busy || session !== this.session) return;
+    const request =
+      session.standard === "1.2"
+        ? requestAfterFinish12(session.values["cmi.core.lesson_status"])
+        : parseRequest(session.navRequest);
+    const target = nextItem(this.items, this.current, request);
+    if (target?.leave) this.leave({ save: true });
+    else if (target?.itemId) this.goTo(target.itemId);
+    else this.showEnded();
+  }
+
+  // Let the SCO end itself as its page unloads; end it for it when it does not.
+  async unloadSco() {
+    this.leaving = true;
+    try {
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, UNLOAD_WAIT_MS);
+        this.frame.addEventListener(
+          "load",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+        this.frame.src = "about:blank";
+      });
+      this.session?.terminateIfRunning();
+    } finally {
+      this.leaving = false;
+    }
+  }
+
+  async goTo(itemId) {
+    await this.run(async () => {
+      await this.unloadSco();
+      // A relaunch of the same SCO must preload what its last session sent.
+      await this.sender.drain({ timeoutMs: SWITCH_WAIT_MS });
+      await this.launch(itemId);
+    });
+  }
+
+  async run(task) {
+    if (this.busy) return;
+    this.busy = true;
+    this.setButtonsDisabled(true);
+    try {
+      await task();
+    } catch (error) {
+      this.showError(error.message || String(error));
+    } finally {
+      this.busy = false;
+      this.setButtonsDisabled(false);
+      this.showCurrent();
+    }
+  }
+
+  async leave({ save }) {
+    if (this.busy) return;
+    this.busy = true;
+    this.setButtonsDisabled(true);
+    const session = this.session;
+    if (save) {
+      session?.commitNow();
+      await this.unloadSco();
+      this.leaving = true;
+      // Wait for the acknowledgement, not forever: what is not acknowledged stays in the
+      // journal and is sent on the next launch.
+      await this.sender.drain({ includeDrafts: true, timeoutMs: LEAVE_WAIT_MS });
+    } else {
+      session?.discard();
+      await this.unloadSco();
+      this.leaving = true;
+      if (session) {
+        await this.post(
+          this.config.urls.discard,
+          { attemptId: session.ids.attemptId, token: session.launch.token },
+          { attempts: 3 },
+        );
+      }
+    }
+    window.location.assign(this.config.urls.home);
+  }
+
+  acknowledged(payload, answer) {
+    if (this.session && payload.token === this.session.launch.token) this.session.acknowledged(payload);
+    if (payload.reason === "finish" || answer.completed || answer.certificateUrl) this.refreshState();
+  }
+
+  async refreshState() {
+    try {
+      const response = await fetch(this.config.urls.state, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const state = await response.json();
+      $("course-status").textContent = state.displayStatus || "";
+      this.showItems(state.items);
+      const link = $("certificate");
+      if (state.certificateUrl) {
+        link.href = state.certificateUrl;
+        link.hidden = false;
+      }
+    } catch {
+      // the status line is a courtesy; the next acknowledgement refreshes it again
+    }
+  }
+
+  showItems(items) {
+    for (const item of items || []) {
+      const button = document.querySelector(`#toc button[data-item-id="${CSS.escape(item.itemId)}"]`);
+      if (!button) continue;
+      button.querySelector(".toc-status").textContent = item.status;
+      button.dataset.status = item.status;
+    }
+  }
+
+  showCurrent() {
+    for (const button of document.querySelectorAll("#toc button[data-item-id]")) {
+      if (button.dataset.itemId === this.current) button.setAttribute("aria-current", "step");
+      else button.removeAttribute("aria-current");
+    }
+    const { previous, next } = neighbours(this.items, this.current);
+    for (const [id, target] of [
+      ["prev", previous],
+      ["next", next],
+      ["ended-next", next],
+    ]) {
+      const button = $(id);
+      if (!button) continue;
+      button.dataset.target = target || "";
+      button.disabled = this.busy || !target;
+      if (id === "ended-next") button.hidden = !target;
+    }
+  }
+
+  showEnded() {
+    $("ended").hidden = false;
+    this.showCurrent();
+  }
+
+  setButtonsDisabled(disabled) {
+    for (const button of document.querySelectorAll(".player-bar button, #toc button, #ended button")) {
+      button.disabled = disabled;
+    }
+  }
+
+  showStatus(status) {
+    const element = $("save-status");
+    element.textContent = STATUS_TEXT[status] || STATUS_TEXT.saved;
+    element.dataset.state = status;
+  }
+
+  showError(message) {
+    const element = $("player-error");
+    element.textContent = message;
+    element.hidden = false;
+  }
+}
+
+const config = JSON.parse($("player-config").textContent);
+const player = new Player(config);
+window.scormlmsPlayer = player; // for debugging from the console
+player.boot();

@@ -1,0 +1,282 @@
+// One SCO session: a fresh scorm-again API for one launch, the preload, and our transport.
+//
+// scorm-again calls our httpService on every Commit and on Terminate (only because
+// lmsCommitUrl is a string; RUNTIME-NOTES "Injecting our own transport"). We turn its
+// {cmi: tree} into the SPEC §4 payload, journal it, and only then answer "true"; the Sender
+// delivers it. A fresh API object per SCO, for both standards: scorm-again's reset() keeps
+// the previous SCO's launch_data, scaled_passing_score and completion_threshold (2004) or
+// lesson_location, suspend_data and lesson_status (1.2), and loadFromJSON cannot blank them.
+
+const KEY_FIELDS = {
+  "1.2": [
+    "cmi.core.lesson_status",
+    "cmi.core.score.raw",
+    "cmi.core.score.min",
+    "cmi.core.score.max",
+    "cmi.core.lesson_location",
+    "cmi.suspend_data",
+    "cmi.core.exit",
+    "cmi.core.session_time",
+  ],
+  2004: [
+    "cmi.completion_status",
+    "cmi.success_status",
+    "cmi.score.raw",
+    "cmi.score.scaled",
+    "cmi.progress_measure",
+    "cmi.location",
+    "cmi.suspend_data",
+    "cmi.score.min",
+    "cmi.score.max",
+    "cmi.exit",
+    "cmi.session_time",
+  ],
+};
+
+// Event names differ per standard in scorm-again (RUNTIME-NOTES "Events").
+const CALLS = {
+  "1.2": {
+    initialize: "LMSInitialize",
+    setValue: "LMSSetValue",
+    terminate: "LMSFinish",
+    commit: "LMSCommit",
+    exit: "cmi.core.exit",
+  },
+  2004: {
+    initialize: "Initialize",
+    setValue: "SetValue",
+    terminate: "Terminate",
+    commit: "Commit",
+    exit: "cmi.exit",
+  },
+};
+
+const OK = { result: "true", errorCode: 0 };
+// SCORM 1.2 RTE 3.3.2: 101 general exception. SCORM 2004 4th ed. RTE 3.1.7.2: 391 general
+// commit failure, 111 general termination failure.
+const FAILED = { "1.2": { commit: 101, finish: 101 }, 2004: { commit: 391, finish: 111 } };
+
+const MAX_LOGGED_KEYS = 10; // SPEC §9
+const DRAFT_DELAY_MS = 500;
+
+// scorm-again renders some leaves as numbers or booleans; the server takes strings only.
+export function stringTree(node) {
+  if (Array.isArray(node)) return node.map(stringTree);
+  if (node && typeof node === "object") {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, stringTree(v)]));
+  }
+  return node === null || node === undefined ? "" : String(node);
+}
+
+export function keyValues(standard, cmi) {
+  const values = {};
+  for (const name of KEY_FIELDS[standard]) {
+    let node = { cmi };
+    for (const part of name.split(".")) node = node && typeof node === "object" ? node[part] : undefined;
+    values[name] = node === undefined || node === null || typeof node === "object" ? "" : String(node);
+  }
+  return values;
+}
+
+export class ScoSession {
+  // launch: the start answer's "launch"; ids: {courseId, attemptId, learnerId}.
+  constructor({ launch, ids, resultUrl, journal, sender, onTerminate }) {
+    this.launch = launch;
+    this.ids = ids;
+    this.standard = launch.standard;
+    this.calls = CALLS[this.standard];
+    this.journal = journal;
+    this.sender = sender;
+    this.onTerminate = onTerminate;
+    this.resultUrl = resultUrl;
+    this.seq = Math.max(launch.seq || 0, ...this.journaledSeqs());
+    this.finished = false;
+    this.discarded = false;
+    this.exitSet = false;
+    this.navRequest = "";
+    this.log = { initialize: false, keys: [] };
+    this.logged = { initialize: false, keys: new Set() };
+    this.draftTimer = null;
+    this.values = {};
+    this.api = this.createApi();
+  }
+
+  journaledSeqs() {
+    const key = this.journal.key(this.ids.attemptId, this.launch.itemId);
+    return this.journal.read(key).map((e) => e.payload.seq);
+  }
+
+  createApi() {
+    const settings = {
+      lmsCommitUrl: this.resultUrl,
+      httpService: {
+        processHttpRequest: (url, params, immediate, apiLog, listeners, metadata) =>
+          this.commit(params, Boolean(metadata?.isTerminateCommit ?? immediate)),
+        updateSettings() {},
+      },
+      dataCommitFormat: "json",
+      autocommit: false,
+      logLevel: 5, // none: unset reads and rejected calls are the SCO's business (RUNTIME-NOTES)
+    };
+    if (this.standard === "1.2") {
+      // SCORM 1.2 RTE 3.4.4 (cmi.core.lesson_status, additional behavior requirements): a SCO
+      // that never set a status is "completed" on LMSFinish; a mastery score then decides
+      // passed/failed (scorm-again's mastery_override, on by default for 1.2).
+      settings.autoCompleteLessonStatus = true;
+    }
+    const Api = this.standard === "1.2" ? window.Scorm12API : window.Scorm2004API;
+    const api = new Api(settings);
+    this.listen(api);
+    this.preload(api);
+    return api;
+  }
+
+  preload(api) {
+    try {
+      api.loadFromJSON({ cmi: this.launch.cmi });
+    } catch {
+      // One value scorm-again refuses must not cost the learner the rest: load leaf by leaf.
+      for (const [element, value] of flatten(this.launch.cmi, "cmi")) {
+        try {
+          api.loadFromFlattenedJSON({ [element]: value });
+        } catch {
+          // skip just this one
+        }
+      }
+    }
+  }
+
+  // Listeners run inside the SCO's API call: never let one throw into it.
+  guard(fn) {
+    return (...args) => {
+      try {
+        fn(...args);
+      } catch {
+        // ignore
+      }
+    };
+  }
+
+  listen(api) {
+    const c = this.calls;
+    api.on(c.initialize, this.guard(() => (this.log.initialize = true)));
+    api.on(
+      c.setValue,
+      this.guard((element) => {
+        if (typeof element !== "string") return;
+        if (this.log.keys.length < MAX_LOGGED_KEYS && !this.log.keys.includes(element)) {
+          this.log.keys.push(element);
+        }
+        if (element === c.exit) this.exitSet = true;
+        this.scheduleDraft();
+      }),
+    );
+    if (this.standard === "2004") {
+      // suspendAll fires no event of its own and the request is not in the commit: catch it
+      // as it is set (RUNTIME-NOTES "Events").
+      api.on("SetValue.adl.nav.request", this.guard((element, value) => (this.navRequest = String(value))));
+    }
+    api.on(c.terminate, this.guard(() => this.onTerminate(this)));
+  }
+
+  get running() {
+    return this.api.isInitialized() && !this.api.isTerminated();
+  }
+
+  // What the server has not confirmed of this session's log (SPEC §9).
+  pendingLog() {
+    return {
+      initialize: this.log.initialize && !this.logged.initialize,
+      setValueKeys: this.log.keys.filter((k) => !this.logged.keys.has(k)),
+    };
+  }
+
+  acknowledged(payload) {
+    if (payload.log?.initialize) this.logged.initialize = true;
+    for (const key of payload.log?.setValueKeys || []) this.logged.keys.add(key);
+  }
+
+  payload(reason, tree) {
+    const cmi = stringTree(tree && tree.cmi ? tree.cmi : tree || {});
+    this.seq += 1;
+    this.values = keyValues(this.standard, cmi);
+    return {
+      learnerId: this.ids.learnerId,
+      courseId: this.ids.courseId,
+      attemptId: this.ids.attemptId,
+      itemId: this.launch.itemId,
+      token: this.launch.token,
+      standard: this.standard,
+      reason,
+      seq: this.seq,
+      values: this.values,
+      cmi,
+      log: this.pendingLog(),
+    };
+  }
+
+  // scorm-again's transport hook: journal first, then answer the SCO, then send.
+  commit(params, terminate) {
+    const reason = terminate ? "finish" : "commit";
+    try {
+      clearTimeout(this.draftTimer);
+      // After the finish the session is over: SCORM 1.2 content may still call LMSCommit,
+      // which the server would refuse (SPEC §5); nothing new can be in it anyway.
+      if (this.discarded || this.finished) return OK;
+      const payload = this.payload(reason, params);
+      if (!this.journal.put(payload)) {
+        return { result: "false", errorCode: FAILED[this.standard][reason] };
+      }
+      if (terminate) this.finished = true;
+      this.sender.pump();
+      return OK;
+    } catch {
+      return { result: "false", errorCode: FAILED[this.standard][reason] };
+    }
+  }
+
+  // Many SCOs only commit on Terminate: keep an up-to-date draft in the journal meanwhile.
+  scheduleDraft() {
+    clearTimeout(this.draftTimer);
+    this.draftTimer = setTimeout(() => this.writeDraft(), DRAFT_DELAY_MS);
+  }
+
+  writeDraft() {
+    if (this.discarded || this.finished || !this.running) return;
+    try {
+      this.journal.put(this.payload("commit", this.api.renderCMIToJSONObject()), { draft: true });
+    } catch {
+      // the next draft or commit will carry the same state
+    }
+  }
+
+  // Commit now (Save & resume later). True when the SCO's data is journaled.
+  commitNow() {
+    if (!this.running) return true;
+    return this.api[this.calls.commit]("") === "true";
+  }
+
+  // The SCO page is gone but never terminated: end its session as a suspend, so it resumes
+  // (SCORM 2004 4th ed. RTE 4.2.8 cmi.exit; SCORM 1.2 RTE 3.4.4 cmi.core.exit).
+  terminateIfRunning() {
+    if (!this.running) return;
+    if (!this.exitSet) this.api[this.standard === "1.2" ? "LMSSetValue" : "SetValue"](this.calls.exit, "suspend");
+    this.api[this.calls.terminate]("");
+  }
+
+  discard() {
+    this.discarded = true;
+    clearTimeout(this.draftTimer);
+    this.journal.dropSession(this.ids.attemptId, this.launch.itemId, this.launch.token);
+  }
+}
+
+function* flatten(node, path) {
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) yield* flatten(node[i], `${path}.${i}`);
+  } else if (node && typeof node === "object") {
+    for (const [k, v] of Object.entries(node)) yield* flatten(v, `${path}.${k}`);
+  } else {
+    yield [path, node];
+  }
+}

@@ -1,0 +1,182 @@
+"""Shared steps of the player's browser tests: set up a course, watch dialogs, read state."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import LiveServer, login
+from tests.conftest import CORPUS, REPO
+
+_names = itertools.count(1)
+PASSWORD = "player-pass-1"
+
+
+def golf(name: str) -> Path:
+    """A Rustici "Golf Explained" package from the shared corpus, or skip the test."""
+    path = CORPUS / f"{name}.zip"
+    if not path.is_file():
+        pytest.skip(f"golf corpus package {path} is absent (see shared/corpus/README.md)")
+    return path
+
+
+def example(name: str, tmp_path: Path) -> Path:
+    """One of our own sample packages, built from examples/ into tmp_path."""
+    build = REPO / "examples" / "build.py"
+    if not build.is_file():
+        pytest.skip("examples/build.py is absent")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("examples_build", build)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return Path(module.build_all(tmp_path)[name])
+
+
+def learner_in_course(server: LiveServer, package: Path, stem: str) -> tuple[str, str]:
+    """Import ``package`` as a fresh course and enrol a fresh learner; returns (user, course)."""
+    n = next(_names)
+    course_id = f"{stem}-{n}".lower().replace("_", "-")
+    user = f"learner{n}-{stem}".lower().replace("_", "-")[:30]
+    server.manage("import", str(package), "--course-id", course_id)
+    server.manage("adduser", user, "--password", PASSWORD)
+    server.manage("enrol", user, course_id)
+    return user, course_id
+
+
+def log_in(page: Any, server: LiveServer, user: str) -> None:
+    login(page, server, user, PASSWORD)
+    page.wait_for_url(f"{server.url}/")
+
+
+class Dialogs:
+    """Accepts every dialog (golf's confirm() prompts) and remembers the alerts.
+
+    golf content alerts only on SCORM API errors, so any alert fails the test.
+    """
+
+    def __init__(self, page: Any) -> None:
+        self.alerts: list[str] = []
+        self.confirms: list[str] = []
+        page.on("dialog", self._handle)
+
+    def _handle(self, dialog: Any) -> None:
+        (self.alerts if dialog.type == "alert" else self.confirms).append(dialog.message)
+        dialog.accept()
+
+    def assert_no_alerts(self) -> None:
+        assert not self.alerts, f"the content showed API-error alerts: {self.alerts}"
+
+
+def play(page: Any, server: LiveServer, course_id: str, item: str = "") -> None:
+    """Open the player and wait until the SCO has initialized."""
+    query = f"?item={item}" if item else ""
+    page.goto(f"{server.url}/courses/{course_id}/play{query}")
+    wait_initialized(page)
+
+
+def wait_initialized(page: Any) -> None:
+    page.wait_for_function(
+        "() => { const a = window.API_1484_11 || window.API;"
+        " return !!a && a.isInitialized() && !a.isTerminated(); }"
+    )
+
+
+def api_get(page: Any, element: str) -> str:
+    return str(
+        page.evaluate(
+            "(el) => window.API_1484_11 ? window.API_1484_11.GetValue(el)"
+            " : window.API.LMSGetValue(el)",
+            element,
+        )
+    )
+
+
+def state(page: Any, server: LiveServer, course_id: str) -> dict[str, Any]:
+    """The learner's state from GET /lms/enrolments/<course>/state (the page's cookies)."""
+    response = page.request.get(f"{server.url}/lms/enrolments/{course_id}/state")
+    assert response.status == 200, response.text()
+    return dict(response.json())
+
+
+def wait_for_state(
+    page: Any,
+    server: LiveServer,
+    course_id: str,
+    done: Callable[[dict[str, Any]], bool],
+    timeout_s: float = 10,
+) -> dict[str, Any]:
+    """Poll the state API until ``done(state)``; fail with the last state seen."""
+    last: dict[str, Any] = {}
+    for _ in range(int(timeout_s / 0.2)):
+        last = state(page, server, course_id)
+        if done(last):
+            return last
+        page.wait_for_timeout(200)
+    raise AssertionError(f"state never matched; last: {json.dumps(last, indent=1)}")
+
+
+def saved(page: Any) -> None:
+    """Wait until the status line says everything is delivered."""
+    page.wait_for_function("() => document.querySelector('#save-status').textContent === 'Saved'")
+
+
+def sco_attempts(server: LiveServer, course_id: str, user: str) -> list[dict[str, Any]]:
+    """The stored SCO attempts of the learner's latest attempt, read on the server."""
+    code = (
+        "import json; from scormlms.tracking.models import Attempt;"
+        f"a = Attempt.objects.filter(course__course_id={course_id!r},"
+        f" learner__username={user!r}).order_by('-launched_at').first();"
+        "print(json.dumps([] if a is None else [dict(item=s.item_id, seq=s.commit_seq,"
+        " commits=s.commit_count, location=s.location, suspend=s.suspend_data,"
+        " total_time=s.total_time, exit=s.exit, completed=s.completed, passed=s.passed,"
+        " cmi=s.cmi) for s in a.sco_attempts.order_by('id')]))"
+    )
+    return list(json.loads(server.manage("shell", "--no-imports", "-c", code)))
+
+
+def golf_frame(page: Any) -> Any:
+    """The golf launch page inside our player's frame."""
+    return page.frame_locator("#sco-frame")
+
+
+def golf_content(page: Any) -> Any:
+    """The golf page shown inside the launch page."""
+    return golf_frame(page).frame_locator("#contentFrame")
+
+
+def golf_next(page: Any, times: int) -> None:
+    frame = golf_frame(page)
+    for _ in range(times):
+        frame.locator("#butNext").click()
+
+
+def golf_page_src(page: Any) -> str:
+    """The address of the golf page the learner sees (ends with e.g. Etiquette/Play.html)."""
+    for frame in page.frames:
+        if frame.name == "contentFrame" or re.search(r"/(Playing|Etiquette|Handicapping|HavingFun|shared)/[^/]+\.html", frame.url):
+            if "launchpage" not in frame.url:
+                return str(frame.url)
+    return ""
+
+
+def golf_answer_quiz(page: Any, *, correct: bool) -> None:
+    content = golf_content(page)
+    content.locator("input[value='Submit Answers']").wait_for()
+    selector = "div.correctAnswer input" if correct else "div.answer input"
+    for box in content.locator(selector).all():
+        if box.get_attribute("type") == "text":
+            # numeric questions print their answer beside the box: "(72)"
+            answer = re.search(r"\((\d+)\)", box.locator("xpath=..").inner_text())
+            assert answer, "numeric question without its answer"
+            box.fill(answer.group(1))
+        else:
+            box.check()
+    content.locator("input[value='Submit Answers']").click()
