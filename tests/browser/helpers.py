@@ -161,9 +161,9 @@ def golf_next(page: Any, times: int) -> None:
 def golf_page_src(page: Any) -> str:
     """The address of the golf page the learner sees (ends with e.g. Etiquette/Play.html)."""
     for frame in page.frames:
-        if frame.name == "contentFrame" or re.search(r"/(Playing|Etiquette|Handicapping|HavingFun|shared)/[^/]+\.html", frame.url):
-            if "launchpage" not in frame.url:
-                return str(frame.url)
+        parent = frame.parent_frame
+        if parent is not None and "launchpage.html" in parent.url:
+            return str(frame.url)
     return ""
 
 

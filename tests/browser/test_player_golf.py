@@ -52,7 +52,9 @@ def test_basic_calls_resume_then_pass_then_fail(
     dialogs = Dialogs(page)
     play(page, server, course)
     assert api_get(page, entry) == "resume"
-    page.wait_for_function("() => document.querySelector('#sco-frame').contentWindow.currentPage === 7")
+    page.wait_for_function(
+        "() => document.querySelector('#sco-frame').contentWindow.currentPage === 7"
+    )
     assert golf_page_src(page).endswith("Etiquette/Play.html")
     assert dialogs.confirms == ["Would you like to resume from where you previously left off?"]
 
