@@ -1,11 +1,106 @@
-"""Learner and staff pages."""
+"""Learner and staff pages: read through the selectors, write through the course services."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+
+from scormlms.accounts.decorators import staff_required
+from scormlms.courses.models import Course
+from scormlms.courses.selectors import course_can_access
+from scormlms.courses.services import course_update_settings
+from scormlms.dashboard import charts, selectors
+from scormlms.dashboard.forms import CourseSettingsForm, TableFilterForm
+
+# Pages showing attempt state are re-validated on every visit; dashboard.js re-reads the
+# state when a page comes back from the back/forward cache (seed 003 §6).
+_revalidate = cache_control(private=True, no_cache=True)
 
 
+@require_GET
+@_revalidate
 def home(request: HttpRequest) -> HttpResponse:
     """The learner dashboard: one card per enrolled course."""
-    return render(request, "dashboard/home.html", {"cards": []})
+    page = selectors.dashboard(learner=request.user)  # type: ignore[arg-type]
+    return render(
+        request, "dashboard/home.html", {"cards": page.cards, "open_courses": page.open_courses}
+    )
+
+
+@require_GET
+@_revalidate
+def course_page(request: HttpRequest, course_id: str) -> HttpResponse:
+    """Description, SCO checklist, the user's attempts and their raw SCORM values."""
+    course = get_object_or_404(Course, course_id=course_id)
+    if not course_can_access(user=request.user, course=course):
+        raise PermissionDenied("You are not enrolled in this course.")
+    page = selectors.course_page(user=request.user, course=course)  # type: ignore[arg-type]
+    return render(request, "dashboard/course.html", {"page": page, "course": course})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def course_settings(request: HttpRequest, course_id: str) -> HttpResponse:
+    course = get_object_or_404(Course, course_id=course_id)
+    form = CourseSettingsForm.for_course(course, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        course_update_settings(
+            course=course,
+            relaunch_policy=data["relaunch_policy"],
+            certificate_on=data["certificate_on"],
+            passing_score=data["passing_score"],
+            self_enrol=data["self_enrol"],
+            title=data["title"],
+            description=data["description"],
+        )
+        messages.success(request, "Settings saved.")
+        return redirect("course_settings", course_id=course.course_id)
+    return render(request, "dashboard/course_settings.html", {"course": course, "form": form})
+
+
+@staff_required
+@require_GET
+def course_report(request: HttpRequest, course_id: str) -> HttpResponse:
+    course = get_object_or_404(Course, course_id=course_id)
+    report = selectors.course_report(course=course)
+    context = {
+        "course": course,
+        "report": report,
+        "score_chart": charts.bar_chart(
+            bars=report.score_bars,
+            title=f"Score distribution of {course.title} (learners per 10-point band)",
+            chart_id="score-chart",
+        ),
+        "status_chart": charts.bar_chart(
+            bars=report.status_bars,
+            title=f"Learners of {course.title} by status",
+            chart_id="status-chart",
+        ),
+    }
+    return render(request, "dashboard/course_report.html", context)
+
+
+@staff_required
+@require_GET
+def staff_attempts(request: HttpRequest) -> HttpResponse:
+    """Every learner × course with the current attempt: filters, search, sort, pages, CSV."""
+    form = TableFilterForm(request.GET)
+    table = selectors.staff_table(query=form.query())
+    return render(request, "dashboard/staff_attempts.html", {"table": table})
+
+
+@staff_required
+@require_GET
+def staff_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
+    """One attempt: raw values and CMI tree of each SCO attempt, interactions, event log."""
+    detail = selectors.attempt_detail(attempt_id=attempt_id)
+    if detail is None:
+        raise Http404("No such attempt.")
+    return render(request, "dashboard/staff_attempt.html", {"detail": detail})
