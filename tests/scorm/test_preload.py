@@ -340,3 +340,38 @@ def test_only_ascii_digits_are_array_indexes() -> None:
     stored = {"objectives": {"²": {"id": "odd"}, "0": {"id": "o"}}}
     tree = preload_tree(standard="2004", stored_cmi=stored, entry="resume", **LEARNER)
     assert tree["objectives"] == [{"id": "o"}]
+
+
+def test_manifest_objectives_are_initialised_by_id() -> None:
+    tree = preload_tree(
+        standard="2004",
+        stored_cmi=None,
+        entry="ab-initio",
+        objective_ids=("PRIMARYOBJ", "obj_etiquette", "obj_playing"),
+        **LEARNER,
+    )
+    assert tree["objectives"] == [
+        {"id": "PRIMARYOBJ"},
+        {"id": "obj_etiquette"},
+        {"id": "obj_playing"},
+    ]
+
+
+def test_stored_objectives_keep_their_place_and_data_and_new_ids_follow() -> None:
+    stored = {"objectives": {"0": {"id": "obj_playing", "score": {"scaled": "0.5"}}}}
+    tree = preload_tree(
+        standard="2004",
+        stored_cmi=stored,
+        entry="resume",
+        objective_ids=("obj_etiquette", "obj_playing"),
+        **LEARNER,
+    )
+    assert tree["objectives"] == [
+        {"id": "obj_playing", "score": {"scaled": "0.5"}},
+        {"id": "obj_etiquette"},
+    ]
+
+
+def test_scorm_12_has_no_manifest_objectives() -> None:
+    tree = preload_tree(standard="1.2", stored_cmi=None, entry="", objective_ids=("o1",), **LEARNER)
+    assert "objectives" not in tree

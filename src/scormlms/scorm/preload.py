@@ -192,6 +192,7 @@ def preload_tree(
     completion_threshold: float | None = None,
     max_time_allowed: str = "",
     time_limit_action: str = "",
+    objective_ids: Sequence[str] = (),
 ) -> Tree:
     """The tree under ``cmi`` to load before ``Initialize``: stored state plus launch values.
 
@@ -202,6 +203,11 @@ def preload_tree(
     (``mastery_score`` … ``time_limit_action``) are left out when out of range: a bad manifest
     must not stop the learner from launching. Values that do not exist in ``standard`` (a
     1.2 ``completion_threshold``) are ignored.
+
+    ``objective_ids`` are the activity's objectives from the manifest (2004: the primary
+    objective's ``objectiveID`` first, then each ``imsss:objective``); SCORM 2004 4th ed. RTE
+    4.2.17 has the LMS initialise ``cmi.objectives.n.id`` with them, and content looks them up
+    by id. Stored objectives keep their place; missing manifest ids are appended.
     """
     if standard not in CARRIED:
         raise ValueError(f"unknown SCORM standard {standard!r}; expected '1.2' or '2004'")
@@ -235,7 +241,21 @@ def preload_tree(
     for name, path in LAUNCH_PATHS[standard].items():
         if launch[name]:
             _put(tree, path, launch[name])
+    if standard == "2004":
+        _add_objectives(tree, objective_ids)
     return tree
+
+
+def _add_objectives(tree: Tree, objective_ids: Sequence[str]) -> None:
+    objectives = tree.get("objectives")
+    entries: list[object] = list(objectives) if isinstance(objectives, list) else []
+    known = {entry.get("id") for entry in entries if isinstance(entry, dict)}
+    for objective_id in objective_ids:
+        if objective_id and objective_id not in known:
+            entries.append({"id": objective_id})
+            known.add(objective_id)
+    if entries:
+        tree["objectives"] = entries
 
 
 def _unwrap(stored: Mapping[str, object] | None) -> Mapping[str, object] | None:
