@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from scormlms.courses.models import Course, Enrolment
@@ -31,11 +34,16 @@ def test_course_list_shows_courses_and_links_to_the_enrol_page(
     html = response.content.decode()
     assert 'id="upload-form"' in html and 'action="/api/courses"' in html
     assert '<label for="id_file">' in html and '<label for="upload-bar">' in html
-    assert "scormlms/upload.js" in html
+    assert "/static/courses/upload.js" in html
     row = html[html.index('data-course-id="quiz"') :]
     assert "Web basics quiz (SCORM 1.2 sample)" in row
     assert "<td>1</td><td>1</td>" in row  # version 1, one learner enrolled
     assert 'href="/staff/courses/quiz/enrol/"' in row
+
+
+def test_upload_script_is_a_findable_static_file() -> None:
+    found = finders.find("courses/upload.js")
+    assert isinstance(found, str) and "XMLHttpRequest" in Path(found).read_text()
 
 
 def test_empty_course_list(staff: User) -> None:

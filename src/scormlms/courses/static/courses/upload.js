@@ -59,7 +59,7 @@
         const warnings = body.warnings || [];
         show("success", verb + " " + body.title + " (" + body.courseId + ")", warnings.map((w) => "Warning: " + w));
         // Show the new row; leave time to read the warnings first.
-        setTimeout(function () { window.location.reload(); }, warnings.length ? 4000 : 800);
+        setTimeout(function () { window.location.reload(); }, warnings.length ? 5000 : 1500);
       } else {
         box.hidden = true;
         show("error", "Import failed: " + failure(xhr), []);
