@@ -93,6 +93,7 @@ export class ScoSession {
     this.finished = false;
     this.discarded = false;
     this.exitSet = false;
+    this.statusSet = false;
     this.navRequest = "";
     this.log = { initialize: false, keys: [] };
     this.logged = { initialize: false, keys: new Set() };
@@ -118,12 +119,6 @@ export class ScoSession {
       autocommit: false,
       logLevel: 5, // none: unset reads and rejected calls are the SCO's business (RUNTIME-NOTES)
     };
-    if (this.standard === "1.2") {
-      // SCORM 1.2 RTE 3.4.4 (cmi.core.lesson_status, additional behavior requirements): a SCO
-      // that never set a status is "completed" on LMSFinish; a mastery score then decides
-      // passed/failed (scorm-again's mastery_override, on by default for 1.2).
-      settings.autoCompleteLessonStatus = true;
-    }
     const Api = this.standard === "1.2" ? window.Scorm12API : window.Scorm2004API;
     const api = new Api(settings);
     this.listen(api);
@@ -168,6 +163,7 @@ export class ScoSession {
           this.log.keys.push(element);
         }
         if (element === c.exit) this.exitSet = true;
+        if (element === "cmi.core.lesson_status") this.statusSet = true;
         this.scheduleDraft();
       }),
     );
@@ -175,6 +171,21 @@ export class ScoSession {
       // suspendAll fires no event of its own and the request is not in the commit: catch it
       // as it is set (RUNTIME-NOTES "Events").
       api.on("SetValue.adl.nav.request", this.guard((element, value) => (this.navRequest = String(value))));
+    }
+    if (this.standard === "1.2") {
+      // SCORM 1.2 RTE 3.4.4 (cmi.core.lesson_status, additional behavior requirements): a SCO
+      // that never set a status is "completed" on LMSFinish; scorm-again's mastery_override
+      // (on by default for 1.2) then turns it into passed/failed against the mastery score.
+      // scorm-again's own autoCompleteLessonStatus never fires in 3.4.3: LMSInitialize counts
+      // the default "not attempted" as a status the SCO set.
+      api.on(
+        "BeforeTerminate",
+        this.guard(() => {
+          if (!this.statusSet && api.cmi.core.lesson_status === "not attempted") {
+            api.cmi.core.lesson_status = "completed";
+          }
+        }),
+      );
     }
     api.on(c.terminate, this.guard(() => this.onTerminate(this)));
   }
