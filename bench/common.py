@@ -734,7 +734,10 @@ def start_attempt(browser: Browser, username: str, course_id: str) -> Launch:
     answer = browser.post("/lms/attempt/start", {"courseId": course_id})
     if answer.status != 200:
         raise HttpError(f"start: {answer.status} {answer.body[:300]!r}")
-    data = answer.json()
+    return parse_launch(answer.json(), username, course_id)
+
+
+def parse_launch(data: dict[str, Any], username: str, course_id: str) -> Launch:
     launch = data["launch"]
     return Launch(
         username=username,
