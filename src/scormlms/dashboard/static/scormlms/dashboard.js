@@ -1,7 +1,7 @@
 /* Course cards that stay true without a reload (seed 003 §5–6).
  *
  * The server renders every card; this script re-reads each card's GET …/state (never from a
- * cache) whenever the page is shown again — a back/forward navigation or a bfcache restore
+ * cache) whenever the page is shown — including back/forward navigations and bfcache restores
  * (pageshow) — and whenever the tab becomes visible again (visibilitychange), then redraws the
  * card in place. actionFor() mirrors dashboard.selectors.card(); formatting mirrors the
  * template filters pct and utc.
@@ -131,16 +131,10 @@
     );
   }
 
-  function cameBack() {
-    const nav = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
-    return Boolean(nav && nav.type === "back_forward");
-  }
-
-  window.addEventListener("pageshow", function (event) {
-    // A fresh load already shows the server's answer; a page restored from the bfcache or
-    // the HTTP cache shows an old one.
-    if (event.persisted || cameBack()) refreshAll();
-  });
+  // Every showing of the page re-reads: a bfcache restore (event.persisted) or a back/forward
+  // load from the HTTP cache shows an old answer, and even a fresh load may precede a commit
+  // the player sent as it left (a beacon or a retry still in flight).
+  window.addEventListener("pageshow", refreshAll);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") refreshAll();
   });
