@@ -495,7 +495,11 @@ class Scormlms:
             self.env["DATABASE_URL"], self.pg_name = pg_create(f"scormlms_{tag}")
         self.backends: PgBackends | None = PgBackends(self.pg_name) if self.pg_name else None
         self.server: Server | None = None
-        self.manage("migrate", "-v0")
+        try:
+            self.manage("migrate", "-v0")
+        except BaseException:
+            self.close()
+            raise
 
     def manage(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(

@@ -435,10 +435,18 @@ class ScormlmsSystem(System):
 
 class ScormhostSystem(System):
     def __init__(self, package: Path, count: int, calls: list[Any]) -> None:
-        t = time.monotonic()
         self.name, self.driver = "scormhost 0.1.0", "scormhost"
-        venv = ensure_venv("scormhost", HERE / "requirements-scormhost.txt")
         self.home = Path(tempfile.mkdtemp(prefix="scormhost-bench-"))
+        self.proc: subprocess.Popen[bytes] | None = None
+        try:
+            self._setup(package, count, calls)
+        except BaseException:
+            self.close()
+            raise
+
+    def _setup(self, package: Path, count: int, calls: list[Any]) -> None:
+        t = time.monotonic()
+        venv = ensure_venv("scormhost", HERE / "requirements-scormhost.txt")
         data = self.home / "data"
         extracted = self.home / "golf12"
         with zipfile.ZipFile(package) as zf:
@@ -473,7 +481,7 @@ class ScormhostSystem(System):
         )
         port = free_port()
         log = self.home / "server.log"
-        proc = subprocess.Popen(
+        self.proc = proc = subprocess.Popen(
             [
                 str(venv / "bin" / "uvicorn"),
                 "scormhost.app:create_scorm_app",
@@ -547,16 +555,27 @@ class ScormhostSystem(System):
         self.setup_seconds = time.monotonic() - t
 
     def close(self) -> None:
-        stop_process(self.server.proc)
+        if self.proc is not None:
+            stop_process(self.proc)
         shutil.rmtree(self.home, ignore_errors=True)
 
 
 class WagtailSystem(System):
     def __init__(self, package: Path, count: int, calls: list[Any]) -> None:
-        t = time.monotonic()
         self.name, self.driver = "wagtail-lms 0.11.1 (PostgreSQL)", "wagtail-lms"
-        venv = ensure_venv("wagtail-lms", HERE / "requirements-wagtail-lms.txt")
         self.home = Path(tempfile.mkdtemp(prefix="wagtail-lms-bench-"))
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.pg_name = ""
+        self.backends: PgBackends | None = None
+        try:
+            self._setup(package, count, calls)
+        except BaseException:
+            self.close()
+            raise
+
+    def _setup(self, package: Path, count: int, calls: list[Any]) -> None:
+        t = time.monotonic()
+        venv = ensure_venv("wagtail-lms", HERE / "requirements-wagtail-lms.txt")
         db_url, self.pg_name = pg_create("wagtail_lms_peers")
         self.backends = PgBackends(self.pg_name)
         env = {
@@ -581,7 +600,7 @@ class WagtailSystem(System):
         lesson = json.loads(done.stdout.strip().splitlines()[-1])["lesson"]
         port = free_port()
         log = self.home / "server.log"
-        proc = subprocess.Popen(
+        self.proc = proc = subprocess.Popen(
             [
                 str(venv / "bin" / "gunicorn"),
                 "wagtail_site.wsgi:application",
@@ -624,9 +643,12 @@ class WagtailSystem(System):
         self.setup_seconds = time.monotonic() - t
 
     def close(self) -> None:
-        stop_process(self.server.proc)
-        self.backends.close()
-        pg_drop(self.pg_name)
+        if self.proc is not None:
+            stop_process(self.proc)
+        if self.backends is not None:
+            self.backends.close()
+        if self.pg_name:
+            pg_drop(self.pg_name)
         shutil.rmtree(self.home, ignore_errors=True)
 
 
