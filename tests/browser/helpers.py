@@ -180,3 +180,19 @@ def golf_answer_quiz(page: Any, *, correct: bool) -> None:
         else:
             box.check()
     content.locator("input[value='Submit Answers']").click()
+
+
+def attempt_events(server: LiveServer, course_id: str, user: str) -> list[dict[str, Any]]:
+    """The event log of the learner's latest attempt: [{kind, item, data}], oldest first."""
+    code = (
+        "import json; from scormlms.tracking.models import Attempt;"
+        f"a = Attempt.objects.filter(course__course_id={course_id!r},"
+        f" learner__username={user!r}).order_by('-launched_at').first();"
+        "print(json.dumps([] if a is None else [dict(kind=e.kind, item=e.item_id, data=e.data)"
+        " for e in a.events.order_by('created_at', 'id')]))"
+    )
+    return list(json.loads(server.manage("shell", "--no-imports", "-c", code)))
+
+
+def save_status(page: Any) -> str:
+    return str(page.locator("#save-status").inner_text())

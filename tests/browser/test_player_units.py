@@ -1,0 +1,266 @@
+"""The player's pure parts, run in Chromium: navigation rules, journal rules, and the preload
+contract with scorm-again (what ``preload_tree`` builds, ``loadFromJSON`` must accept)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scormlms.scorm.preload import preload_tree
+from tests.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+ITEMS = [
+    {"itemId": "folder", "launchable": False, "visible": True},
+    {"itemId": "a", "launchable": True, "visible": True},
+    {"itemId": "hidden", "launchable": True, "visible": False},
+    {"itemId": "b", "launchable": True, "visible": True},
+    {"itemId": "c", "launchable": True, "visible": True},
+]
+
+
+def open_origin(page: Any, server: LiveServer) -> None:
+    """A page of the server's origin, so module scripts can be imported from /static/."""
+    page.goto(f"{server.url}/accounts/login/")
+
+
+NAVIGATION = [
+    ("a", "continue", {"itemId": "b"}),  # the hidden item is skipped
+    ("c", "continue", {"leave": "exit"}),  # past the end: the course session ends
+    ("b", "previous", {"itemId": "a"}),
+    ("a", "previous", None),
+    ("hidden", "continue", {"itemId": "b"}),
+    ("a", "{target=hidden}choice", {"itemId": "hidden"}),
+    ("a", "{target=c}jump", {"itemId": "c"}),
+    ("a", "{target=nope}choice", None),
+    ("a", "{target=folder}choice", None),  # not launchable
+    ("b", "exit", None),
+    ("b", "_none_", None),
+    ("b", "", None),
+    ("b", "exitAll", {"leave": "exit"}),
+    ("b", "abandonAll", {"leave": "exit"}),
+    ("b", "suspendAll", {"leave": "suspend"}),
+    ("b", "nonsense", None),
+]
+
+
+def test_next_item(live_server_proc: LiveServer, page: Any) -> None:
+    open_origin(page, live_server_proc)
+    results = page.evaluate(
+        """async ([items, cases]) => {
+            const nav = await import("/static/player/navigation.js");
+            return cases.map(([id, raw]) => nav.nextItem(items, id, nav.parseRequest(raw)));
+        }""",
+        [ITEMS, [[current, raw] for current, raw, _ in NAVIGATION]],
+    )
+    assert list(zip(NAVIGATION, results, strict=True)) == [(c, c[2]) for c in NAVIGATION]
+
+
+def test_scorm_12_moves_on_only_after_completed_or_passed(
+    live_server_proc: LiveServer, page: Any
+) -> None:
+    open_origin(page, live_server_proc)
+    kinds = page.evaluate(
+        """async () => {
+            const nav = await import("/static/player/navigation.js");
+            return ["completed", "passed", "failed", "incomplete", "browsed", ""]
+                .map((s) => nav.requestAfterFinish12(s).kind);
+        }"""
+    )
+    assert kinds == ["continue", "continue", "_none_", "_none_", "_none_", "_none_"]
+
+
+JOURNAL_SCRIPT = """async () => {
+    const { Journal } = await import("/static/player/journal.js");
+    const map = new Map();
+    const storage = {
+        get length() { return map.size; },
+        key: (i) => [...map.keys()][i] ?? null,
+        getItem: (k) => (map.has(k) ? map.get(k) : null),
+        setItem: (k, v) => map.set(k, String(v)),
+        removeItem: (k) => map.delete(k),
+    };
+    const j = new Journal("lena", "course-1", storage);
+    const p = (token, seq, reason = "commit", item = "i1") =>
+        ({ attemptId: "att", itemId: item, token, seq, reason });
+    const seqs = () => j.entries().map((e) => [e.payload.token, e.payload.seq, e.draft]);
+    const steps = {};
+    j.put(p("s1", 1)); j.put(p("s1", 2));
+    steps.newer_commit_replaces_older = seqs();
+    j.put(p("s1", 3), { draft: true });
+    steps.draft_over_unsent_commit_must_be_sent = seqs();
+    j.put(p("s1", 4), { draft: true });
+    j.put(p("s1", 5), { draft: true });
+    steps.drafts_replace_drafts = seqs();
+    j.put(p("s1", 6, "finish"));
+    j.put(p("s1", 7));
+    steps.nothing_after_finish = seqs();
+    j.put(p("s2", 1, "commit", "i2"), { draft: true });
+    steps.other_item_kept_apart = seqs();
+    j.promoteDrafts();
+    steps.promoted = seqs();
+    j.ack(p("s1", 6));
+    steps.acked = seqs();
+    j.put(p("s2", 2, "commit", "i2"));
+    j.drop(p("s2", 2, "commit", "i2"));
+    steps.dropped = seqs();
+    j.put(p("s3", 1)); j.dropSession("att", "i1", "s3");
+    steps.session_dropped = seqs();
+    const other = new Journal("omar", "course-1", storage);
+    other.put(p("x", 1));
+    steps.other_learner_not_listed = seqs();
+    return steps;
+}"""
+
+
+def test_journal_keeps_one_payload_per_session_and_never_replaces_a_finish(
+    live_server_proc: LiveServer, page: Any
+) -> None:
+    open_origin(page, live_server_proc)
+    steps = page.evaluate(JOURNAL_SCRIPT)
+    assert steps == {
+        "newer_commit_replaces_older": [["s1", 2, False]],
+        "draft_over_unsent_commit_must_be_sent": [["s1", 3, False]],
+        "drafts_replace_drafts": [["s1", 5, False]],
+        "nothing_after_finish": [["s1", 6, False]],
+        "other_item_kept_apart": [["s1", 6, False], ["s2", 1, True]],
+        "promoted": [["s1", 6, False], ["s2", 1, False]],
+        "acked": [["s2", 1, False]],
+        "dropped": [],
+        "session_dropped": [],
+        "other_learner_not_listed": [],
+    }
+
+
+LOAD_SCRIPT = """([standard, tree, elements]) => {
+    const Api = standard === "1.2" ? window.Scorm12API : window.Scorm2004API;
+    const api = new Api({ logLevel: 5 });
+    api.loadFromJSON({ cmi: tree });  // throws on anything it refuses
+    const get = standard === "1.2" ? "LMSGetValue" : "GetValue";
+    const init = standard === "1.2" ? "LMSInitialize" : "Initialize";
+    if (api[init]("") !== "true") throw new Error("Initialize failed");
+    return Object.fromEntries(elements.map((e) => [e, api[get](e)]));
+}"""
+
+# Trees as the server stores them: PostgreSQL jsonb orders keys shortest first.
+STORED_2004: dict[str, Any] = {
+    "exit": "suspend",
+    "entry": "ab-initio",
+    "score": {"max": "10", "min": "0", "raw": "5", "scaled": "0.5"},
+    "location": "p3",
+    "objectives": {
+        "0": {
+            "id": "obj_playing",
+            "score": {"max": "", "min": "", "raw": "", "scaled": "0.9"},
+            "description": "d",
+            "success_status": "passed",
+            "progress_measure": "1",
+            "completion_status": "completed",
+        }
+    },
+    "interactions": {
+        "0": {
+            "id": "q1",
+            "type": "choice",
+            "result": "correct",
+            "latency": "PT5S",
+            "timestamp": "2024-01-01T10:00:00",
+            "weighting": "1",
+            "objectives": {"0": {"id": "obj_playing"}},
+            "description": "Q one",
+            "learner_response": "a[,]b",
+            "correct_responses": {"0": {"pattern": "a[,]b"}},
+        },
+        "1": {"id": "q2", "type": "numeric", "result": "0.5", "learner_response": "3.5"},
+    },
+    "session_time": "PT2M",
+    "suspend_data": "sd",
+    "success_status": "unknown",
+    "progress_measure": "0",
+    "completion_status": "incomplete",
+    "learner_preference": {"language": "en", "audio_level": "2", "delivery_speed": "1"},
+    "comments_from_learner": {"0": {"comment": "nice", "location": "p2"}},
+}
+STORED_12: dict[str, Any] = {
+    "core": {
+        "exit": "suspend",
+        "score": {"max": "100", "min": "", "raw": "0"},
+        "lesson_status": "incomplete",
+        "lesson_location": "7",
+        "session_time": "00:01:00",
+    },
+    "comments": "hello",
+    "objectives": {"0": {"id": "o1", "score": {"raw": "80"}, "status": "passed"}},
+    "interactions": {
+        "0": {"id": "q1", "type": "choice", "result": "correct", "student_response": "a"}
+    },
+    "suspend_data": "x" * 5000,
+}
+
+
+@pytest.mark.parametrize(
+    ("standard", "stored", "expected"),
+    [
+        (
+            "2004",
+            STORED_2004,
+            {
+                "cmi.entry": "resume",
+                "cmi.location": "p3",
+                "cmi.progress_measure": "0",
+                "cmi.score.scaled": "0.5",
+                "cmi.interactions._count": "2",
+                "cmi.interactions.0.learner_response": "a[,]b",
+                "cmi.interactions.0.correct_responses.0.pattern": "a[,]b",
+                "cmi.objectives._count": "3",
+                "cmi.objectives.0.score.scaled": "0.9",
+                "cmi.objectives.2.id": "obj_etiquette",
+                "cmi.comments_from_learner.0.comment": "nice",
+                "cmi.scaled_passing_score": "0.8",
+                "cmi.total_time": "PT1H2M",
+                "cmi.learner_id": "lena",
+            },
+        ),
+        (
+            "1.2",
+            STORED_12,
+            {
+                "cmi.core.entry": "resume",
+                "cmi.core.credit": "credit",
+                "cmi.core.lesson_location": "7",
+                "cmi.core.score.raw": "0",
+                "cmi.core.lesson_status": "incomplete",
+                "cmi.core.total_time": "01:02:00",
+                "cmi.objectives.0.status": "passed",
+                "cmi.interactions._count": "1",
+                "cmi.student_data.mastery_score": "80",
+                "cmi.core.student_name": "Berg, Lena",
+            },
+        ),
+    ],
+)
+def test_what_preload_tree_builds_scorm_again_loads(
+    live_server_proc: LiveServer,
+    page: Any,
+    standard: str,
+    stored: dict[str, Any],
+    expected: dict[str, str],
+) -> None:
+    tree = preload_tree(
+        standard=standard,
+        stored_cmi=stored,
+        entry="resume",
+        learner_id="lena",
+        learner_name="Berg, Lena",
+        total_time="PT1H2M" if standard == "2004" else "0001:02:00",
+        mastery_score=80.0,
+        scaled_passing_score=0.8,
+        objective_ids=("obj_playing", "PRIMARYOBJ", "obj_etiquette"),
+    )
+    open_origin(page, live_server_proc)
+    script = "scorm12.min.js" if standard == "1.2" else "scorm2004.min.js"
+    page.add_script_tag(url=f"{live_server_proc.url}/static/scorm-again/{script}")
+    values = page.evaluate(LOAD_SCRIPT, [standard, tree, list(expected)])
+    assert values == expected
