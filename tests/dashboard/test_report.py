@@ -73,3 +73,45 @@ def test_chart_text_is_escaped():
     assert "<b>" not in svg
     assert "&lt;b&gt;" in svg and "&amp; &lt;more&gt;" in svg
     assert 'aria-labelledby="c-title c-desc"' in svg
+
+
+def test_the_status_chart_has_a_bar_for_every_display_status():
+    from scormlms.dashboard.selectors import STATUS_ORDER
+    from scormlms.scorm.outcome import DISPLAY_OTHERWISE, DISPLAY_RULES
+
+    assert set(STATUS_ORDER) == {DISPLAY_OTHERWISE, *(label for _, label in DISPLAY_RULES)}
+
+
+def test_abandoned_attempts_count_as_not_started_without_their_score(learner_factory):
+    course = make_course("c1", standard="1.2", relaunch_policy="new")
+    ana = learner_factory(enrol=[course])
+    ana.result(ana.start("c1"), {"cmi.core.score.raw": "30"})
+    second = ana.start("c1")  # policy "new": a second open attempt; the first is abandoned
+    # Don't save on the fresh one deletes it: the card falls back to the abandoned attempt.
+    discard = {"attemptId": second["attemptId"], "token": second["launch"]["token"]}
+    assert ana.post("/lms/attempt/discard", discard).json()["kept"] is False
+    assert ana.user.enrolments.get().current_attempt.status == "Abandoned"
+    staff = learner_factory("boss", staff=True)
+    body = staff.client.get("/staff/courses/c1/report/").content.decode()
+    assert _table(body, "Learners by status")["Not started"] == 1
+    assert '<dd id="average-score">—</dd>' in body
+
+
+def test_the_report_reads_a_fixed_number_of_queries(learner_factory):
+    from tests.dashboard.helpers import count_queries
+
+    course = make_course("c1", standard="1.2")
+    staff = learner_factory("boss", staff=True)
+
+    def add(n: int, offset: int) -> None:
+        for i in range(offset, offset + n):
+            learner = learner_factory(f"l{i}", enrol=[course])
+            learner.result(
+                learner.start("c1"),
+                {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": str(i % 100)},
+            )
+
+    add(2, 0)
+    small = count_queries(lambda: staff.client.get("/staff/courses/c1/report/"))
+    add(12, 2)
+    assert count_queries(lambda: staff.client.get("/staff/courses/c1/report/")) == small
