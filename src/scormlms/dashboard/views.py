@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from scormlms.accounts.decorators import staff_required
 from scormlms.courses.models import Course
@@ -23,7 +23,7 @@ from scormlms.dashboard.forms import CourseSettingsForm, TableFilterForm
 _revalidate = cache_control(private=True, no_cache=True)
 
 
-@require_GET
+@require_safe
 @_revalidate
 def home(request: HttpRequest) -> HttpResponse:
     """The learner dashboard: one card per enrolled course."""
@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @_revalidate
 def course_page(request: HttpRequest, course_id: str) -> HttpResponse:
     """Description, SCO checklist, the user's attempts and their raw SCORM values."""
@@ -66,7 +66,7 @@ def course_settings(request: HttpRequest, course_id: str) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def course_report(request: HttpRequest, course_id: str) -> HttpResponse:
     course = get_object_or_404(Course, course_id=course_id)
     report = selectors.course_report(course=course)
@@ -88,7 +88,7 @@ def course_report(request: HttpRequest, course_id: str) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def staff_attempts(request: HttpRequest) -> HttpResponse:
     """Every learner × course with the current attempt: filters, search, sort, pages, CSV."""
     form = TableFilterForm(request.GET)
@@ -97,7 +97,7 @@ def staff_attempts(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def staff_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     """One attempt: raw values and CMI tree of each SCO attempt, interactions, event log."""
     detail = selectors.attempt_detail(attempt_id=attempt_id)
