@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from scormlms.courses.models import Course
 from scormlms.tracking import selectors, services
 from scormlms.tracking.models import Attempt
-from scormlms.tracking.payloads import PayloadError, json_body, result_payload
+from scormlms.tracking.payloads import PayloadError, bad_text, json_body, result_payload
 from scormlms.tracking.tokens import BadToken, token_read
 
 JsonView = Callable[..., HttpResponseBase]
@@ -196,11 +196,18 @@ def enrolment_state(request: HttpRequest, course_id: str) -> HttpResponse:
     return response
 
 
+def _text_param(request: HttpRequest, name: str, max_length: int = 100) -> str:
+    raw = request.GET.get(name, "")
+    if len(raw) > max_length or bad_text(raw):
+        raise PayloadError(name, f"must be text of at most {max_length} characters without NUL")
+    return raw
+
+
 def _int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
     raw = request.GET.get(name, "")
     if raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise PayloadError(name, f"must be a whole number from {low} to {high}")
     return int(raw)
 
@@ -242,10 +249,10 @@ def admin_enrolments(request: HttpRequest) -> HttpResponseBase:
     if status and status not in selectors.STATUSES:
         raise PayloadError("status", f"must be one of {', '.join(selectors.STATUSES)}")
     qs = selectors.staff_enrolments(
-        course_id=request.GET.get("course", ""),
-        learner=request.GET.get("learner", ""),
+        course_id=_text_param(request, "course"),
+        learner=_text_param(request, "learner", 150),
         status=status,
-        search=request.GET.get("q", "")[:100],
+        search=_text_param(request, "q"),
         ordering=ordering,
     )
     if request.GET.get("format") == "csv":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from scormlms.tracking.models import Attempt, Certificate
 
 # Unambiguous characters (no 0/O, 1/I/L) so a code read off paper can be typed back in.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_RE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$")
 
 
 def new_code() -> str:

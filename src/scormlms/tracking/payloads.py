@@ -57,9 +57,44 @@ def json_body(raw: bytes) -> dict[str, Any]:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise PayloadError("body", f"is not valid JSON ({error})", error="bad_json") from error
+    except RecursionError as error:
+        raise PayloadError("body", "is nested too deeply", error="bad_json") from error
     if not isinstance(data, dict):
         raise PayloadError("body", "must be a JSON object")
+    # NUL and unpaired surrogates can only arrive as \u escapes (raw ones are invalid JSON or
+    # UTF-8); neither is storable text (PostgreSQL refuses NUL, UTF-8 refuses lone surrogates).
+    if b"\\u" in raw:
+        _check_text(data)
     return data
+
+
+def bad_text(text: str) -> bool:
+    """True when ``text`` holds a NUL or an unpaired UTF-16 surrogate."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check_text(data: object) -> None:
+    stack: list[tuple[str, object]] = [("body", data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                child = f"{path}.{key}" if path != "body" else str(key)
+                if bad_text(key):
+                    raise PayloadError(
+                        path, "has a key with a NUL character or an unpaired surrogate"
+                    )
+                stack.append((child, value))
+        elif isinstance(node, list):
+            stack.extend((f"{path}.{i}", value) for i, value in enumerate(node))
+        elif isinstance(node, str) and bad_text(node):
+            raise PayloadError(path, "contains a NUL character or an unpaired surrogate")
 
 
 def _str(
