@@ -11,7 +11,9 @@ never cut): ``POST /lms/attempt/start`` (CSRF header), 10 commits to ``/api/scor
 (13.7 KB each: key fields, 4 KB suspend_data, 10 interactions; the first one carries the
 Initialize/SetValue log), then a ``finish`` that completes and passes the SCO — which closes
 the attempt and issues its PDF certificate, so the next start opens a new attempt.
-``--think`` seconds pass between two requests of a learner (0 = as fast as the server goes).
+``--think`` seconds pass between two requests of a learner (0 = as fast as the server goes);
+``--sessions N`` stops each learner after N sessions (``--sessions 1 --think 24``: each of the
+200 learners runs exactly one session, spread over about 5 minutes).
 
 Reported: sessions and requests per second, p50/p99 latency per request kind, errors (any
 answer but 200 ``ok``, any stale commit, any connection error), and the resident memory (RSS
@@ -131,27 +133,38 @@ def _session(browser: Browser, name: str, tallies: dict[str, Tally], think: floa
 
 
 def _learner(
-    base: str, learner: dict[str, Any], deadline: float, think: float, tallies: dict[str, Tally]
+    base: str,
+    learner: dict[str, Any],
+    limits: tuple[float, int],
+    think: float,
+    tallies: dict[str, Tally],
 ) -> None:
+    deadline, sessions = limits
     browser = Browser(base)
     for cookie, value in learner["cookies"].items():
         browser.set_cookie(cookie, value)
     browser.extra_headers["X-CSRFToken"] = learner["cookies"]["csrftoken"]
-    while time.monotonic() < deadline:
+    done = 0
+    while time.monotonic() < deadline and (not sessions or done < sessions):
+        done += 1
         if not _session(browser, learner["username"], tallies, think):
             time.sleep(1.0)  # an error was counted; do not spin on a broken server
     browser.conn.close()
 
 
 def load_process(
-    base: str, learners: list[dict[str, Any]], deadline: float, think: float, stagger: float
+    base: str,
+    learners: list[dict[str, Any]],
+    limits: tuple[float, int],
+    think: float,
+    stagger: float,
 ) -> dict[str, Any]:
     per_thread = [{k: Tally() for k in (*KINDS, "session")} for _ in learners]
     threads = []
     for learner, tallies in zip(learners, per_thread, strict=True):
 
         def run(learner: dict[str, Any] = learner, tallies: dict[str, Tally] = tallies) -> None:
-            _learner(base, learner, deadline, think, tallies)
+            _learner(base, learner, limits, think, tallies)
 
         thread = threading.Thread(target=run)
         threads.append(thread)
@@ -206,6 +219,9 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--duration", type=float, default=300.0, help="seconds of load")
     parser.add_argument("--think", type=float, default=1.0, help="seconds between requests")
+    parser.add_argument(
+        "--sessions", type=int, default=0, help="sessions per learner at most (0: until the end)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--procs", type=int, default=4, help="load generator processes")
@@ -218,7 +234,8 @@ def main() -> None:
         f"Python {info['python']}, scormlms {info['commit']}"
     )
     print(
-        f"{args.learners} learners, {args.duration:g} s, think {args.think:g} s, gunicorn "
+        f"{args.learners} learners, {args.duration:g} s, think {args.think:g} s, "
+        f"sessions per learner {args.sessions or 'unlimited'}, gunicorn "
         f"{args.workers}x{args.threads}, {args.procs} load processes"
     )
     with Scormlms("postgres", tag="soak") as lms:
@@ -242,7 +259,7 @@ def main() -> None:
         deadline = started + args.duration
         stagger = min(0.05, 10.0 / max(args.learners, 1))
         jobs = [
-            (server.url, part, deadline, args.think, stagger * args.procs)
+            (server.url, part, (deadline, args.sessions), args.think, stagger * args.procs)
             for part in split(learners, args.procs)
         ]
         with sampling(server.meters()):
