@@ -1,4 +1,4 @@
-"""Fault injection: a network that drops requests or answers, and a tab closed while offline.
+"""Fault injection: a network that drops requests or answers, and a tab closed meanwhile.
 
 Whatever happens to the connection, every commit reaches the server exactly once in effect:
 the journal resends until acknowledged, and the server's seq check (stale: true) and
@@ -89,7 +89,7 @@ def test_commits_during_an_outage_arrive_once_the_network_is_back(
     assert stored["total_time"] not in ("", "PT0S") and stored["exit"] == "suspend"
 
 
-def test_a_tab_closed_offline_delivers_on_the_next_launch(
+def test_a_tab_closed_while_commits_fail_delivers_on_the_next_launch(
     live_server_proc: LiveServer, page: Any, tmp_path: Path
 ) -> None:
     server = live_server_proc

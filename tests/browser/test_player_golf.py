@@ -10,6 +10,7 @@ from tests.browser.conftest import LiveServer
 from tests.browser.helpers import (
     Dialogs,
     api_get,
+    attempt_events,
     golf,
     golf_answer_quiz,
     golf_next,
@@ -35,6 +36,8 @@ BASIC = {
 def test_basic_calls_resume_then_pass_then_fail(
     live_server_proc: LiveServer, page: Any, standard: str
 ) -> None:
+    from playwright.sync_api import expect
+
     server = live_server_proc
     package, entry = BASIC[standard]
     user, course = learner_in_course(server, golf(package), package)
@@ -69,6 +72,9 @@ def test_basic_calls_resume_then_pass_then_fail(
     assert done["displayStatus"] == "Passed"
     assert done["pass"] is True and done["score"] == 100
     assert done["certificateUrl"]
+    card = page.locator(f'article[data-course-id="{course}"]')
+    expect(card.locator(".status")).to_have_text("Passed")
+    expect(card.locator("a.certificate")).to_be_visible()
     dialogs.assert_no_alerts()
 
     # A second run (the completed attempt is closed, so this is a new one) answered wrongly.
@@ -79,11 +85,18 @@ def test_basic_calls_resume_then_pass_then_fail(
     page.click("#save-resume")
     page.wait_for_url(f"{server.url}/")
     failed = wait_for_state(page, server, course, lambda s: s["displayStatus"] == "Failed")
+    expect(card.locator(".status")).to_have_text("Failed")
     assert failed["pass"] is False
     assert failed["score"] is not None and failed["score"] < 70
     dialogs.assert_no_alerts()
     [sco] = sco_attempts(server, course, user)
     assert sco["total_time"]  # the server added the session time on finish
+    # SPEC §9: the session's Initialize and its first SetValue keys reached the event log.
+    events = attempt_events(server, course, user)
+    assert [e["kind"] for e in events].count("initialize") == 1
+    keys = [k for e in events if e["kind"] == "setvalue_keys" for k in e["data"]["keys"]]
+    assert len(keys) == len(set(keys)) <= 10
+    assert ("cmi.core.lesson_location" if standard == "1.2" else "cmi.location") in keys
 
 
 def test_advanced_calls_store_interactions_and_derive_pass_from_the_manifest(

@@ -3,12 +3,14 @@ contract with scorm-again (what ``preload_tree`` builds, ``loadFromJSON`` must a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from scormlms.scorm.preload import preload_tree
 from tests.browser.conftest import LiveServer
+from tests.browser.helpers import golf, learner_in_course, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -264,3 +266,21 @@ def test_what_preload_tree_builds_scorm_again_loads(
     page.add_script_tag(url=f"{live_server_proc.url}/static/scorm-again/{script}")
     values = page.evaluate(LOAD_SCRIPT, [standard, tree, list(expected)])
     assert values == expected
+
+
+def test_the_play_page_is_for_enrolled_learners_of_existing_courses(
+    live_server_proc: LiveServer, page: Any
+) -> None:
+    server = live_server_proc
+    package = golf("RuntimeBasicCalls_SCORM12")
+    user, course = learner_in_course(server, package, "access")
+    _, other_course = learner_in_course(server, package, "access")
+    log_in(page, server, user)
+    assert page.request.get(f"{server.url}/courses/{course}/play").status == 200
+    assert page.request.get(f"{server.url}/courses/{other_course}/play").status == 403
+    assert page.request.get(f"{server.url}/courses/no-such-course/play").status == 404
+    page.goto(f"{server.url}/courses/{course}/play?item=item_1")
+    config = json.loads(page.locator("#player-config").text_content())
+    assert (config["courseId"], config["standard"], config["itemId"]) == (course, "1.2", "item_1")
+    assert [i["itemId"] for i in config["items"]] == ["item_1"]
+    assert page.locator("#toc").count() == 0  # one SCO: no menu

@@ -308,6 +308,4 @@ class Player {
 }
 
 const config = JSON.parse($("player-config").textContent);
-const player = new Player(config);
-window.scormlmsPlayer = player; // for debugging from the console
-player.boot();
+new Player(config).boot();
