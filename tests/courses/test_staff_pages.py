@@ -39,6 +39,7 @@ def test_course_list_shows_courses_and_links_to_the_enrol_page(
     assert "Web basics quiz (SCORM 1.2 sample)" in row
     assert "<td>1</td><td>1</td>" in row  # version 1, one learner enrolled
     assert 'href="/staff/courses/quiz/enrol/"' in row
+    assert 'href="/staff/courses/quiz/settings/"' in row  # self-enrolment is switched on there
 
 
 def test_upload_script_is_a_findable_static_file() -> None:
