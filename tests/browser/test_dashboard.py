@@ -207,6 +207,13 @@ def test_the_card_follows_start_save_and_pass_without_a_reload(
     expect(certificate).to_have_text("Download certificate")
     shoot(page, "dashboard-passed")
 
+    # What the script drew is what the server renders (same labels, numbers, times).
+    drawn = card.inner_text()
+    page.route("**/dashboard.js", lambda route: route.abort())
+    page.reload()
+    assert card.inner_text() == drawn
+    page.unroute("**/dashboard.js")
+
     pdf = page.request.get(server.url + certificate.get_attribute("href"))
     assert pdf.status == 200
     assert pdf.headers["content-type"] == "application/pdf"

@@ -113,7 +113,6 @@
         if (!state) return;
         drawCard(card, state);
         drawItems(card.dataset.courseId, state.items);
-        card.dispatchEvent(new CustomEvent("card:refreshed", { bubbles: true, detail: state }));
       })
       .catch(function () {
         /* Offline or logged out: keep what the page shows; the next return tries again. */
@@ -138,5 +137,4 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") refreshAll();
   });
-  window.scormlmsCards = { refreshAll: refreshAll };
 })();
