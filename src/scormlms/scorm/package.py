@@ -38,6 +38,7 @@ backslash as a folder separator, so ``images\\a.png`` is extracted as ``images/a
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import re
 import shutil
@@ -423,6 +424,8 @@ def _open_zip(source: BinaryIO | str | os.PathLike[str]) -> zipfile.ZipFile:
         raise PackageError(
             NOT_ZIP, "The uploaded file is not a zip archive; a SCORM package must be a .zip."
         ) from exc
+    except NotImplementedError as exc:  # e.g. "zip file version 25.5" in the central directory
+        raise PackageError(UNSUPPORTED_COMPRESSION, f"The zip archive uses {exc}.") from exc
     except (OSError, EOFError, ValueError) as exc:
         if head in _ZIP_MAGIC:
             raise PackageError(
@@ -495,7 +498,21 @@ def extract_package(
         try:
             try:
                 files, total, manifest = _write_entries(zf, entries, tmp, limits)
-            except (zipfile.BadZipFile, zlib.error, EOFError, io.UnsupportedOperation) as exc:
+            except OSError as exc:
+                if exc.errno is not None:  # the disk, not the archive (ENOSPC, EACCES …)
+                    raise
+                # bz2 reports a damaged stream as an OSError without errno
+                raise PackageError(
+                    CORRUPT_ZIP, f"The zip archive is damaged ({exc}); upload it again."
+                ) from exc
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                lzma.LZMAError,
+                EOFError,
+                ValueError,  # "negative seek value" when the archive lost its first bytes
+                io.UnsupportedOperation,
+            ) as exc:
                 raise PackageError(
                     CORRUPT_ZIP,
                     f"The zip archive is damaged or truncated ({exc}); upload it again or "
