@@ -20,6 +20,7 @@ from django.test import Client
 
 from scormlms.courses.models import Course, Enrolment, Item
 from scormlms.tracking.models import Attempt, AttemptEvent, Certificate, LaunchSession, ScoAttempt
+from tests.hardening.bugs import open_bug_behind
 from tests.tracking.conftest import make_course, make_user
 
 TRACKED = (Course, Item, Enrolment, Attempt, ScoAttempt, LaunchSession, AttemptEvent, Certificate)
@@ -49,7 +50,8 @@ def check_answer(response: HttpResponseBase, request: str) -> Any:
     """The parsed JSON answer (None for a CSV export) after checking the contract."""
     status = response.status_code
     raw = body_of(response)
-    assert status < 500, f"{status} for {request}: {raw[:500]!r}"
+    exc_info = getattr(response, "exc_info", None)
+    assert status < 500, f"{status} for {request}: {exc_info[1] if exc_info else raw[:500]!r}"
     assert 200 <= status < 300 or 400 <= status < 500, f"{status} for {request}"
     if response.get("Content-Type", "").startswith("text/csv"):
         assert status == 200, request
@@ -68,10 +70,14 @@ def check_answer(response: HttpResponseBase, request: str) -> Any:
 
 def exercise(send: Callable[[], HttpResponseBase], request: str) -> Any:
     """Send one request in a rolled-back savepoint; check the answer and, when the request was
-    refused (or was a stale commit), that the database did not change."""
+    refused (or was a stale commit), that the database did not change. An answer caused by an
+    open bug of ``bugs.py`` is passed over (None): its reproductions track it."""
     with rolled_back():
         before = db_snapshot()
         response = send()
+        exc_info = getattr(response, "exc_info", None)
+        if response.status_code >= 500 and exc_info and open_bug_behind(exc_info[1]):
+            return None
         data = check_answer(response, request)
         refused = response.status_code >= 400
         if refused or (isinstance(data, dict) and data.get("stale") is True):

@@ -1,8 +1,5 @@
 """Hypothesis strategies for hostile input: text, JSON values, raw bodies, and mutations of a
-valid payload (drop, add, retype, enlarge, nest) drawn one step at a time.
-
-Inputs of an open bug (``bugs.py``) are left out, so each fuzz test keeps looking for new ones.
-"""
+valid payload (drop, add, retype, enlarge, nest, splice) drawn one step at a time."""
 
 from __future__ import annotations
 
@@ -12,8 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import strategies as st
-
-from tests.hardening.bugs import is_open
 
 JsonPath = tuple[str | int, ...]
 
@@ -47,24 +42,15 @@ TRICKY = [
 ]
 
 
-def _allowed(char: str) -> bool:
-    if is_open("surrogates") and "\ud800" <= char <= "\udfff":
-        return False
-    return not (is_open("nul") and char == "\x00")
-
-
 def characters() -> st.SearchStrategy[str]:
-    """Any code point, lone surrogates and NUL included (unless their bug is open)."""
-    return st.characters(
-        exclude_categories=("Cs",) if is_open("surrogates") else (),
-        exclude_characters=[] if _allowed("\x00") else ["\x00"],
-    )
+    """Any code point, lone surrogates and NUL included."""
+    return st.characters(exclude_categories=())
 
 
 def text(max_size: int = 40) -> st.SearchStrategy[str]:
     """Random text with the TRICKY characters mixed in often (Hypothesis would merge a
     weighted alphabet into a plain character set, so they are drawn as separate pieces)."""
-    pieces = st.text(characters(), max_size=8) | st.sampled_from([c for c in TRICKY if _allowed(c)])
+    pieces = st.text(characters(), max_size=8) | st.sampled_from(TRICKY)
     return st.lists(pieces, max_size=6).map("".join).map(lambda s: s[:max_size])
 
 
@@ -104,8 +90,8 @@ def json_values(max_leaves: int = 12) -> st.SearchStrategy[Any]:
     )
 
 
-# Deep enough to trip a recursive parser; while deep-json is open, only as deep as is safe.
-MAX_NESTING = 200 if is_open("deep-json") else 100_000
+# Deep enough to trip a recursive parser.
+MAX_NESTING = 100_000
 
 
 @st.composite
