@@ -12,7 +12,6 @@ regression tests of the fix.
 
 from __future__ import annotations
 
-import lzma
 from dataclasses import dataclass
 
 import pytest
@@ -33,22 +32,10 @@ class Bug:
         return connection.vendor in self.databases
 
 
-KNOWN_BUGS: dict[str, Bug] = {
-    "zip-errors-escape": Bug(
-        "extract_package lets exceptions of zipfile and the decompressors escape instead of "
-        "raising PackageError, so POST /api/courses answers 500 for: a zip missing its first "
-        "bytes (ValueError 'negative seek value -1' from ZipFile.open); a damaged bzip2 entry "
-        "(OSError 'Invalid data stream'); a damaged LZMA entry (lzma.LZMAError 'Corrupt input "
-        "data'); a central directory entry whose 'version needed to extract' is above 6.3 "
-        "(NotImplementedError 'zip file version 25.5' from ZipFile()).",
-        raises=(
-            (ValueError, "negative seek value"),
-            (OSError, "Invalid data stream"),
-            (lzma.LZMAError, ""),
-            (NotImplementedError, "zip file version"),
-        ),
-    ),
-}
+# None open. Fixed so far (their reproductions are in test_regressions.py): lone surrogates,
+# NUL on PostgreSQL, deep JSON, superscript page numbers (a865d82); zipfile and decompressor
+# exceptions escaping extract_package (63f2c28).
+KNOWN_BUGS: dict[str, Bug] = {}
 
 
 def open_bug_behind(error: BaseException | None) -> str | None:
