@@ -193,6 +193,21 @@ def test_staff_uploads_enrols_and_follows_an_attempt(
     expect(page.locator("svg#status-chart desc")).to_contain_text("In progress: 1")
     shoot(page, "staff-report")
 
+    # Settings: a passing score out of range is refused with a message by the field.
+    page.get_by_role("link", name="Settings", exact=True).click()
+    page.fill("#id_passing_score", "150")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#passing-errors")).to_contain_text("less than or equal to 100")
+    expect(page.locator("#id_passing_score")).to_have_attribute("aria-invalid", "true")
+    shoot(page, "staff-settings-error")
+    page.fill("#id_passing_score", "80")
+    page.get_by_label("New attempt on relaunch").check()
+    page.get_by_label("Learners may enrol themselves").check()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".messages")).to_contain_text("Settings saved.")
+    expect(page.get_by_label("New attempt on relaunch")).to_be_checked()
+    expect(page.locator("#id_passing_score")).to_have_value("80.00")
+
 
 def test_learners_cannot_open_staff_pages(live_server_proc: LiveServer, page: Any) -> None:
     server = live_server_proc
