@@ -23,8 +23,9 @@ BOTH = frozenset({"sqlite", "postgresql"})
 @dataclass(frozen=True)
 class Bug:
     summary: str
-    # Exception types and a piece of their message: how the bug shows in a traceback.
-    raises: tuple[tuple[type[BaseException], str], ...]
+    # Exception types and a piece of their message: how the bug shows in a traceback (none
+    # for a bug that is a wrong answer rather than a crash).
+    raises: tuple[tuple[type[BaseException], str], ...] = ()
     databases: frozenset[str] = BOTH
 
     @property
@@ -32,10 +33,20 @@ class Bug:
         return connection.vendor in self.databases
 
 
-# None open. Fixed so far (their reproductions are in test_regressions.py): lone surrogates,
-# NUL on PostgreSQL, deep JSON, superscript page numbers (a865d82); zipfile and decompressor
+# Fixed so far (their reproductions are in test_regressions.py): lone surrogates, NUL on
+# PostgreSQL, deep JSON, superscript page numbers (a865d82); zipfile and decompressor
 # exceptions escaping extract_package (63f2c28).
-KNOWN_BUGS: dict[str, Bug] = {}
+KNOWN_BUGS: dict[str, Bug] = {
+    "json-405": Bug(
+        "The JSON endpoints (/lms/…, /api/…, /scorm/…) answer a wrong method with Django's "
+        "bare 405 from require_POST/require_GET: an empty text/html body instead of the "
+        "{ok: false, error, message} every other refusal of theirs carries."
+    ),
+}
+
+
+def is_open(name: str) -> bool:
+    return name in KNOWN_BUGS and KNOWN_BUGS[name].open_here
 
 
 def open_bug_behind(error: BaseException | None) -> str | None:

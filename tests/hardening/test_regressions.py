@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from scormlms.scorm.errors import PackageError
 from scormlms.scorm.package import extract_package
+from tests.hardening.bugs import known_bug
 from tests.hardening.helpers import World, build_world, exercise, post_json
 from tests.hardening.test_fuzz_api import CMI_2004, VALUES_12, VALUES_2004, _result
 from tests.scorm.zipfactory import MANIFEST_12, build_zip, package
@@ -162,3 +163,29 @@ def test_uploading_a_broken_zip_answers_400(world: World, settings: Any, name: s
     )
     assert data is not None and data["field"] == "file"
     assert not any(Path(settings.SCORMLMS_PACKAGE_DIR).rglob("*"))
+
+
+# ------------------------------------------------------------- a wrong method on the API
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/lms/attempt/start"),
+        ("GET", "/api/scorm/result"),
+        ("PUT", "/scorm/runtime/commit"),
+        ("GET", "/lms/attempt/discard"),
+        ("POST", "/lms/enrolments/c12/state"),
+        ("DELETE", "/lms/admin/enrolments"),
+        ("GET", "/api/courses"),
+    ],
+)
+@known_bug("json-405")
+def test_a_wrong_method_on_a_json_endpoint_answers_json(
+    world: World, method: str, url: str
+) -> None:
+    response = world.clients["staff"].generic(method, url)
+    assert response.status_code == 405
+    assert response["Content-Type"].startswith("application/json")
+    data = response.json()
+    assert data["ok"] is False and data["error"] and data["message"]
