@@ -39,6 +39,7 @@ ROLES = ("anon", "A", "B", "C", "staff")
 CSRF_SECRET = "hardeningCsrfSecret0123456789abc"  # 32 letters and digits, like Django's own
 A_LOCATION = "A-location-6c1f"  # A's raw values: no page may show them to anyone else
 A_SUSPEND = "A-suspend-data-93d2"
+ZERO = "00000000-0000-4000-8000-000000000000"
 
 
 class Row(NamedTuple):
@@ -124,17 +125,17 @@ MATRIX = [
 
 # State-changing requests without the CSRF header: refused before anything else happens,
 # except the runtime endpoints, where the launch token stands in for it (sendBeacon, SPEC §8).
-#          method  path                          body        who      status
 NO_CSRF = [
-    ("POST", "/lms/attempt/start",              "start",    "A",     403),
-    ("POST", "/courses/open/enrol/",            "",         "C",     403),
-    ("POST", "/accounts/logout/",               "",         "A",     403),
-    ("POST", "/api/courses",                    "upload",   "staff", 403),
-    ("POST", "/staff/courses/c1/enrol/",        "enrol-cai", "staff", 403),
-    ("POST", "/staff/courses/c1/settings/",     "settings", "staff", 403),
-    ("POST", "/api/scorm/result",               "result",   "A",     200),
-    ("POST", "/scorm/runtime/commit",           "commit",   "A",     200),
-    ("POST", "/lms/attempt/discard",            "discard",  "A",     200),
+    #  method  path                            body         who      status
+    ("POST",   "/lms/attempt/start",           "start",     "A",     403),
+    ("POST",   "/courses/open/enrol/",         "",          "C",     403),
+    ("POST",   "/accounts/logout/",            "",          "A",     403),
+    ("POST",   "/api/courses",                 "upload",    "staff", 403),
+    ("POST",   "/staff/courses/c1/enrol/",     "enrol-cai", "staff", 403),
+    ("POST",   "/staff/courses/c1/settings/",  "settings",  "staff", 403),
+    ("POST",   "/api/scorm/result",            "result",    "A",     200),
+    ("POST",   "/scorm/runtime/commit",        "commit",    "A",     200),
+    ("POST",   "/lms/attempt/discard",         "discard",   "A",     200),
 ]
 # fmt: on
 
@@ -169,7 +170,7 @@ def _commit(started: dict[str, Any], seq: int, reason: str = "commit", **values:
 
 
 def build_world() -> World:
-    course_import(source=io.BytesIO(package()), course_id="c1")
+    course = course_import(source=io.BytesIO(package()), course_id="c1").course
     make_course("open", self_enrol=True)
     users = {
         "A": make_user("ana"),
@@ -178,7 +179,7 @@ def build_world() -> World:
         "staff": make_user("sam", staff=True),
     }
     for who in ("A", "B"):
-        Enrolment.objects.create(learner=users[who], course_id=_course_pk("c1"))
+        Enrolment.objects.create(learner=users[who], course=course)
     a, b = _client(users["A"], csrf=True), _client(users["B"], csrf=True)
     # A passes the course and finishes that SCO session; her next launch opens a new attempt.
     first = _json(a, "/lms/attempt/start", {"courseId": "c1"})
@@ -234,16 +235,10 @@ def build_world() -> World:
     names = {
         "cert": cert,
         "attemptA": started_a["attemptId"],
-        "unknown": "00000000-0000-4000-8000-000000000000",
+        "unknown": ZERO,
         "nocert": "NOPE-NOPE-NOPE",
     }
     return World(users=users, names=names, bodies=bodies)
-
-
-def _course_pk(course_id: str) -> int:
-    from scormlms.courses.models import Course
-
-    return Course.objects.get(course_id=course_id).pk
 
 
 def _client(user: AbstractUser | None, *, csrf: bool) -> Client:
@@ -348,9 +343,6 @@ def test_every_url_of_the_project_is_in_the_matrix() -> None:
     }
     missing = sorted(set(_routes(get_resolver().url_patterns)) - covered)
     assert not missing, f"URLs without a row in MATRIX: {missing}"
-
-
-ZERO = "00000000-0000-4000-8000-000000000000"
 
 
 def test_no_page_shows_a_learners_raw_values_to_anyone_else() -> None:
