@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import re
@@ -26,29 +27,49 @@ def golf(name: str) -> Path:
     return path
 
 
-def example(name: str, tmp_path: Path) -> Path:
-    """One of our own sample packages, built from examples/ into tmp_path."""
-    build = REPO / "examples" / "build.py"
-    if not build.is_file():
-        pytest.skip("examples/build.py is absent")
-    import importlib.util
+_built: dict[str, Path] = {}
 
-    spec = importlib.util.spec_from_file_location("examples_build", build)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return Path(module.build_all(tmp_path)[name])
+
+def example(name: str, tmp_path: Path) -> Path:
+    """One of our own sample packages, built from examples/ (once per test session)."""
+    if name not in _built:
+        build = REPO / "examples" / "build.py"
+        if not build.is_file():
+            pytest.skip("examples/build.py is absent")
+        spec = importlib.util.spec_from_file_location("examples_build", build)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _built.update({key: Path(path) for key, path in module.build_all(tmp_path).items()})
+    return _built[name]
+
+
+_courses: dict[tuple[str, Path], str] = {}
 
 
 def learner_in_course(server: LiveServer, package: Path, stem: str) -> tuple[str, str]:
-    """Import ``package`` as a fresh course and enrol a fresh learner; returns (user, course)."""
+    """A fresh learner enrolled in ``package``'s course; returns (user, course id).
+
+    Each package is imported once per server: learners never share attempts, so a new
+    learner in an existing course starts as clean as a new course would.
+    """
     n = next(_names)
-    course_id = f"{stem}-{n}".lower().replace("_", "-")
+    key = (server.url, package)
+    if key not in _courses:
+        course_id = f"{stem}-{n}".lower().replace("_", "-")
+        server.manage("import", str(package), "--course-id", course_id)
+        _courses[key] = course_id
     user = f"learner{n}-{stem}".lower().replace("_", "-")[:30]
-    server.manage("import", str(package), "--course-id", course_id)
     server.manage("adduser", user, "--password", PASSWORD)
-    server.manage("enrol", user, course_id)
-    return user, course_id
+    server.manage("enrol", user, _courses[key])
+    return user, _courses[key]
+
+
+def other_course(server: LiveServer, package: Path) -> str:
+    """A course of ``package`` that no learner of ``learner_in_course`` is enrolled in."""
+    course_id = f"unenrolled-{next(_names)}"
+    server.manage("import", str(package), "--course-id", course_id)
+    return course_id
 
 
 def log_in(page: Any, server: LiveServer, user: str) -> None:

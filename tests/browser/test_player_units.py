@@ -10,7 +10,7 @@ import pytest
 
 from scormlms.scorm.preload import preload_tree
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import golf, learner_in_course, log_in
+from tests.browser.helpers import golf, learner_in_course, log_in, other_course
 
 pytestmark = pytest.mark.browser
 
@@ -274,10 +274,10 @@ def test_the_play_page_is_for_enrolled_learners_of_existing_courses(
     server = live_server_proc
     package = golf("RuntimeBasicCalls_SCORM12")
     user, course = learner_in_course(server, package, "access")
-    _, other_course = learner_in_course(server, package, "access")
     log_in(page, server, user)
     assert page.request.get(f"{server.url}/courses/{course}/play").status == 200
-    assert page.request.get(f"{server.url}/courses/{other_course}/play").status == 403
+    unenrolled = other_course(server, package)
+    assert page.request.get(f"{server.url}/courses/{unenrolled}/play").status == 403
     assert page.request.get(f"{server.url}/courses/no-such-course/play").status == 404
     page.goto(f"{server.url}/courses/{course}/play?item=item_1")
     config = json.loads(page.locator("#player-config").text_content())
