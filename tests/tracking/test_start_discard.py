@@ -134,3 +134,11 @@ def test_resume_preloads_the_stored_state_with_entry_resume(learner_factory):
     assert launch["cmi"]["core"]["lesson_location"] == "page-4"
     assert launch["cmi"]["core"]["entry"] == "resume"
     assert launch["cmi"]["suspend_data"] == "abc"
+
+
+def test_start_preloads_the_manifests_objective_ids(learner_factory):
+    # SCORM 2004 RTE 4.2.17: the LMS initialises cmi.objectives.n.id from the manifest.
+    course = make_course(items=[{"item_id": "sco1", "objective_ids": ["primary", "obj-2"]}])
+    ana = learner_factory(enrol=[course])
+    launch = ana.start("c1")["launch"]
+    assert [o["id"] for o in launch["cmi"]["objectives"]] == ["primary", "obj-2"]

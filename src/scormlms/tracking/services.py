@@ -344,6 +344,7 @@ def _attempt_start(
         completion_threshold=item.completion_threshold,
         max_time_allowed=item.max_time_allowed,
         time_limit_action=item.time_limit_action,
+        objective_ids=item.objective_ids,
     )
     return StartResult(
         attempt=attempt,
