@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
@@ -88,9 +89,19 @@ def exercise(send: Callable[[], HttpResponseBase], request: str) -> Any:
 # ------------------------------------------------------------------------------ the world
 
 
+# Building a test client's handler (its middleware, WhiteNoise's file scan) costs far more
+# than a request: keep one per user name and give it a fresh session for each world.
+_CLIENTS: dict[str, Client] = {}
+
+
 def browser(user: AbstractUser | None) -> Client:
-    """A client that hands back 500s as responses, so a test can assert on them."""
-    client = Client(raise_request_exception=False)
+    """A client logged in as ``user`` that hands back 500s as responses, so a test can
+    assert on them."""
+    name = user.get_username() if user is not None else ""
+    if name not in _CLIENTS:
+        _CLIENTS[name] = Client(raise_request_exception=False)
+    client = _CLIENTS[name]
+    client.cookies = SimpleCookie()
     if user is not None:
         client.force_login(user)
     return client
