@@ -7,6 +7,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -149,18 +150,42 @@ def saved(page: Any) -> None:
     page.wait_for_function("() => document.querySelector('#save-status').textContent === 'Saved'")
 
 
-def sco_attempts(server: LiveServer, course_id: str, user: str) -> list[dict[str, Any]]:
-    """The stored SCO attempts of the learner's latest attempt, read on the server."""
-    code = (
-        "import json; from scormlms.tracking.models import Attempt;"
-        f"a = Attempt.objects.filter(course__course_id={course_id!r},"
-        f" learner__username={user!r}).order_by('-launched_at').first();"
-        "print(json.dumps([] if a is None else [dict(item=s.item_id, seq=s.commit_seq,"
-        " commits=s.commit_count, location=s.location, suspend=s.suspend_data,"
-        " total_time=s.total_time, exit=s.exit, completed=s.completed, passed=s.passed,"
-        " cmi=s.cmi) for s in a.sco_attempts.order_by('id')]))"
-    )
-    return list(json.loads(server.manage("shell", "--no-imports", "-c", code)))
+@dataclass(frozen=True)
+class Recorded:
+    """What the server stored for a learner's latest attempt at a course."""
+
+    scos: list[dict[str, Any]]  # [{item, seq, commits, location, …, cmi}] per SCO attempt
+    events: list[dict[str, Any]]  # the attempt's event log: [{kind, item, data}], oldest first
+
+    def sco(self, item: str = "") -> dict[str, Any]:
+        matches = [s for s in self.scos if not item or s["item"] == item]
+        assert len(matches) == 1, f"expected one SCO attempt for {item or 'the course'}"
+        return matches[0]
+
+    def kinds(self, kind: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["kind"] == kind]
+
+
+_RECORDED = """
+import json
+from scormlms.tracking.models import Attempt
+a = Attempt.objects.filter(course__course_id=%r, learner__username=%r)
+a = a.order_by("-launched_at").first()
+scos = [] if a is None else [
+    dict(item=s.item_id, seq=s.commit_seq, commits=s.commit_count, location=s.location,
+         suspend=s.suspend_data, total_time=s.total_time, exit=s.exit, completed=s.completed,
+         passed=s.passed, cmi=s.cmi)
+    for s in a.sco_attempts.order_by("id")]
+events = [] if a is None else [
+    dict(kind=e.kind, item=e.item_id, data=e.data) for e in a.events.order_by("created_at", "id")]
+print(json.dumps(dict(scos=scos, events=events)))
+"""
+
+
+def recorded(server: LiveServer, course_id: str, user: str) -> Recorded:
+    """Read the stored SCO attempts and events on the server (one ``scormlms shell``)."""
+    out = server.manage("shell", "--no-imports", "-c", _RECORDED % (course_id, user))
+    return Recorded(**json.loads(out))
 
 
 def golf_frame(page: Any) -> Any:
@@ -179,13 +204,16 @@ def golf_next(page: Any, times: int) -> None:
         frame.locator("#butNext").click()
 
 
-def golf_page_src(page: Any) -> str:
-    """The address of the golf page the learner sees (ends with e.g. Etiquette/Play.html)."""
-    for frame in page.frames:
-        parent = frame.parent_frame
-        if parent is not None and "launchpage.html" in parent.url:
-            return str(frame.url)
-    return ""
+def wait_golf_page(page: Any, suffix: str) -> None:
+    """Wait until the golf launch page shows the page whose address ends with ``suffix``."""
+    page.wait_for_function(
+        """(suffix) => {
+            const launch = document.querySelector("#sco-frame").contentDocument;
+            const inner = launch && launch.querySelector("#contentFrame");
+            return !!inner && inner.contentWindow.location.href.endsWith(suffix);
+        }""",
+        arg=suffix,
+    )
 
 
 def golf_answer_quiz(page: Any, *, correct: bool) -> None:
@@ -201,18 +229,6 @@ def golf_answer_quiz(page: Any, *, correct: bool) -> None:
         else:
             box.check()
     content.locator("input[value='Submit Answers']").click()
-
-
-def attempt_events(server: LiveServer, course_id: str, user: str) -> list[dict[str, Any]]:
-    """The event log of the learner's latest attempt: [{kind, item, data}], oldest first."""
-    code = (
-        "import json; from scormlms.tracking.models import Attempt;"
-        f"a = Attempt.objects.filter(course__course_id={course_id!r},"
-        f" learner__username={user!r}).order_by('-launched_at').first();"
-        "print(json.dumps([] if a is None else [dict(kind=e.kind, item=e.item_id, data=e.data)"
-        " for e in a.events.order_by('created_at', 'id')]))"
-    )
-    return list(json.loads(server.manage("shell", "--no-imports", "-c", code)))
 
 
 def save_status(page: Any) -> str:

@@ -15,7 +15,7 @@ from tests.browser.helpers import (
     learner_in_course,
     log_in,
     play,
-    sco_attempts,
+    recorded,
     wait_for_state,
     wait_initialized,
 )
@@ -129,7 +129,7 @@ def test_multisco2004_follows_continue_requests_and_the_menu(
     sco(page).locator("#finish").click()
     done = wait_for_state(page, server, course, lambda s: s["status"] == "Completed")
     assert done["displayStatus"] == "Passed"
-    stored = {s["item"]: s for s in sco_attempts(server, course, user)}
+    stored = {s["item"]: s for s in recorded(server, course, user).scos}
     assert set(stored) == {"ITEM-MODULE1", "ITEM-MODULE2", "ITEM-REFERENCE", "ITEM-SURVEY"}
     assert stored["ITEM-SURVEY"]["completed"]
     dialogs.assert_no_alerts()

@@ -74,3 +74,28 @@ def test_exit_dialog_dont_save_then_save(live_server_proc: LiveServer, page: Any
     expect(card.locator(".primary-action")).to_have_text("Resume")
     assert state(page, server, course)["attemptId"] == saved["attemptId"]
     dialogs.assert_no_alerts()
+
+
+def test_a_suspend_all_request_from_the_content_returns_to_the_dashboard(
+    live_server_proc: LiveServer, page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    server = live_server_proc
+    package = "RuntimeBasicCalls_SCORM20043rdEdition"
+    user, course = learner_in_course(server, golf(package), "suspendall")
+    dialogs = Dialogs(page)
+    log_in(page, server, user)
+    play(page, server, course)
+    golf_next(page, 2)
+    # The content's own Exit asks "save your progress?" (accepted): exit=suspend, then
+    # adl.nav.request=suspendAll and Terminate; the player takes the learner home.
+    page.frame_locator("#sco-frame").locator("#butExit").click()
+    page.wait_for_url(f"{server.url}/")
+    assert dialogs.confirms == ["Would you like to save your progress to resume later?"]
+    card = page.locator(f'article[data-course-id="{course}"]')
+    expect(card.locator(".primary-action")).to_have_text("Resume")
+    play(page, server, course)
+    assert api_get(page, "cmi.entry") == "resume"
+    assert api_get(page, "cmi.location") == "2"
+    dialogs.assert_no_alerts()

@@ -16,12 +16,11 @@ import pytest
 from tests.browser.conftest import LiveServer
 from tests.browser.helpers import (
     api_get,
-    attempt_events,
     example,
     learner_in_course,
     log_in,
     play,
-    sco_attempts,
+    recorded,
     wait_for_state,
 )
 
@@ -49,7 +48,7 @@ def test_commits_during_an_outage_arrive_once_the_network_is_back(
     page.wait_for_function(
         "() => document.querySelector('#save-status').textContent === 'Offline — will retry'"
     )
-    assert sco_attempts(server, course, user)[0]["location"] != "3/4"
+    assert recorded(server, course, user).sco()["location"] != "3/4"
 
     # The answer is lost after the server stored the commit: the retry must not count twice.
     lost: list[str] = []
@@ -69,12 +68,11 @@ def test_commits_during_an_outage_arrive_once_the_network_is_back(
     page.wait_for_function("() => document.querySelector('#save-status').textContent === 'Saved'")
     state = wait_for_state(page, server, course, lambda s: s["progressPercent"] == 75)
     assert state["status"] == "In Progress"
-    [stored] = sco_attempts(server, course, user)
-    assert stored["location"] == "3/4"
+    record = recorded(server, course, user)
+    assert record.sco()["location"] == "3/4"
     # Two successful deliveries of the same payload would show as two commits of one seq.
-    events = attempt_events(server, course, user)
-    commits = [e["data"]["seq"] for e in events if e["kind"] == "commit"]
-    assert len(commits) == len(set(commits)) == stored["commits"]
+    commits = [e["data"]["seq"] for e in record.kinds("commit")]
+    assert len(commits) == len(set(commits)) == record.sco()["commits"]
 
     # Finish while answers are lost: the session time is added exactly once.
     lost.clear()
@@ -83,9 +81,9 @@ def test_commits_during_an_outage_arrive_once_the_network_is_back(
     page.wait_for_selector("#ended:not([hidden])")
     page.wait_for_function("() => document.querySelector('#save-status').textContent === 'Saved'")
     assert lost == ["finish"]
-    finishes = [e for e in attempt_events(server, course, user) if e["kind"] == "finish"]
-    assert len(finishes) == 1
-    [stored] = sco_attempts(server, course, user)
+    record = recorded(server, course, user)
+    assert len(record.kinds("finish")) == 1
+    stored = record.sco()
     assert stored["total_time"] not in ("", "PT0S") and stored["exit"] == "suspend"
 
 
@@ -110,7 +108,7 @@ def test_a_tab_closed_while_commits_fail_delivers_on_the_next_launch(
     context.clear_cookies()
     page.close()  # the SCO terminates from its pagehide handler: that commit fails too
     time.sleep(1)
-    assert sco_attempts(server, course, user)[0]["location"] == "2/4"
+    assert recorded(server, course, user).sco()["location"] == "2/4"
     context.unroute(RESULT)
     log_in(context.new_page(), server, user)
 
@@ -121,7 +119,7 @@ def test_a_tab_closed_while_commits_fail_delivers_on_the_next_launch(
     assert api_get(page, "cmi.location") == "3/4"
     state = wait_for_state(page, server, course, lambda s: s["progressPercent"] == 75)
     assert state["status"] == "In Progress"
-    [stored] = sco_attempts(server, course, user)
+    record = recorded(server, course, user)
+    stored = record.sco()
     assert stored["location"] == "3/4" and stored["total_time"] not in ("", "PT0S")
-    finishes = [e for e in attempt_events(server, course, user) if e["kind"] == "finish"]
-    assert len(finishes) == 1
+    assert len(record.kinds("finish")) == 1

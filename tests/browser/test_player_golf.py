@@ -10,17 +10,16 @@ from tests.browser.conftest import LiveServer
 from tests.browser.helpers import (
     Dialogs,
     api_get,
-    attempt_events,
     golf,
     golf_answer_quiz,
     golf_next,
-    golf_page_src,
     learner_in_course,
     log_in,
     play,
+    recorded,
     saved,
-    sco_attempts,
     wait_for_state,
+    wait_golf_page,
     wait_initialized,
 )
 
@@ -56,10 +55,7 @@ def test_basic_calls_resume_then_pass_then_fail(
     dialogs = Dialogs(page)
     play(page, server, course)
     assert api_get(page, entry) == "resume"
-    page.wait_for_function(
-        "() => document.querySelector('#sco-frame').contentWindow.currentPage === 7"
-    )
-    assert golf_page_src(page).endswith("Etiquette/Play.html")
+    wait_golf_page(page, "Etiquette/Play.html")  # page 7, the bookmark
     assert dialogs.confirms == ["Would you like to resume from where you previously left off?"]
 
     # On to the quiz (page 14), all answers right.
@@ -89,12 +85,11 @@ def test_basic_calls_resume_then_pass_then_fail(
     assert failed["pass"] is False
     assert failed["score"] is not None and failed["score"] < 70
     dialogs.assert_no_alerts()
-    [sco] = sco_attempts(server, course, user)
-    assert sco["total_time"]  # the server added the session time on finish
+    record = recorded(server, course, user)
+    assert record.sco()["total_time"]  # the server added the session time on finish
     # SPEC §9: the session's Initialize and its first SetValue keys reached the event log.
-    events = attempt_events(server, course, user)
-    assert [e["kind"] for e in events].count("initialize") == 1
-    keys = [k for e in events if e["kind"] == "setvalue_keys" for k in e["data"]["keys"]]
+    assert len(record.kinds("initialize")) == 1
+    keys = [k for e in record.kinds("setvalue_keys") for k in e["data"]["keys"]]
     assert len(keys) == len(set(keys)) <= 10
     assert ("cmi.core.lesson_location" if standard == "1.2" else "cmi.location") in keys
 
@@ -122,8 +117,7 @@ def test_advanced_calls_store_interactions_and_derive_pass_from_the_manifest(
     done = wait_for_state(page, server, course, lambda s: s["status"] == "Completed")
     assert (done["displayStatus"], done["pass"], done["score"]) == ("Passed", True, 100)
 
-    [stored] = sco_attempts(server, course, user)
-    cmi = stored["cmi"]
+    cmi = recorded(server, course, user).sco()["cmi"]
     interactions = list(cmi["interactions"].values())
     assert len(interactions) >= 10
     assert {i["result"] for i in interactions} == {"correct"}

@@ -10,7 +10,7 @@ import pytest
 
 from scormlms.scorm.preload import preload_tree
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import golf, learner_in_course, log_in, other_course
+from tests.browser.helpers import golf, learner_in_course, log_in, other_course, wait_for_state
 
 pytestmark = pytest.mark.browser
 
@@ -284,3 +284,35 @@ def test_the_play_page_is_for_enrolled_learners_of_existing_courses(
     assert (config["courseId"], config["standard"], config["itemId"]) == (course, "1.2", "item_1")
     assert [i["itemId"] for i in config["items"]] == ["item_1"]
     assert page.locator("#toc").count() == 0  # one SCO: no menu
+
+
+BEACON_SCRIPT = """async (courseId) => {
+    const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+    const start = await (await fetch("/lms/attempt/start", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify({ courseId }),
+    })).json();
+    const launch = start.launch;
+    const values = {
+        "cmi.core.lesson_status": "incomplete", "cmi.core.score.raw": "", "cmi.core.score.min": "",
+        "cmi.core.score.max": "", "cmi.core.lesson_location": "beacon", "cmi.suspend_data": "",
+        "cmi.core.exit": "suspend", "cmi.core.session_time": "00:00:05",
+    };
+    const payload = {
+        learnerId: launch.learnerId, courseId, attemptId: start.attemptId, itemId: launch.itemId,
+        token: launch.token, standard: "1.2", reason: "finish", seq: launch.seq + 1, values,
+        log: { initialize: true, setValueKeys: [] },
+    };
+    const blob = new Blob([JSON.stringify(payload)], { type: "application/json" });
+    return navigator.sendBeacon("/api/scorm/result", blob);
+}"""
+
+
+def test_a_beacon_with_a_json_blob_is_accepted(live_server_proc: LiveServer, page: Any) -> None:
+    server = live_server_proc
+    user, course = learner_in_course(server, golf("RuntimeBasicCalls_SCORM12"), "beacon")
+    log_in(page, server, user)  # lands on the dashboard, whose logout form has a CSRF token
+    assert page.evaluate(BEACON_SCRIPT, course) is True
+    stored = wait_for_state(page, server, course, lambda s: s["lastCommitAt"] is not None)
+    assert stored["status"] == "In Progress"
