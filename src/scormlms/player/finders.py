@@ -36,12 +36,12 @@ class ScormAgainFinder(BaseFinder):
 
     def find(  # type: ignore[override]
         self, path: str, find_all: bool = False, **kwargs: Any
-    ) -> str | list[str]:
+    ) -> str | list[str] | None:
         prefix, _, name = path.partition("/")
         if prefix == PREFIX and name in FILES and (self.dist / name).is_file():
             found = str(self.dist / name)
             return [found] if find_all else found
-        return [] if find_all else ""
+        return [] if find_all else None
 
     def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
         for name in FILES:

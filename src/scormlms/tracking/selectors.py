@@ -142,6 +142,7 @@ def learner_cards(*, learner: AbstractBaseUser) -> list[dict[str, Any]]:
     """One card per enrolled course for the dashboard. One query."""
     enrolments = (
         Enrolment.objects.select_related("course", "current_attempt__certificate")
+        .defer("course__manifest", "course__warnings")
         .filter(learner_id=learner.pk)
         .order_by("course__title")
     )
@@ -178,7 +179,9 @@ def staff_enrolments(
     ordering: str = "-lastCommitAt",
 ) -> QuerySet[Enrolment]:
     """Every learner × course with its current attempt, filtered and ordered (not paginated)."""
-    qs = Enrolment.objects.select_related("learner", "course", "current_attempt__certificate")
+    qs = Enrolment.objects.select_related(
+        "learner", "course", "current_attempt__certificate"
+    ).defer("course__manifest", "course__warnings")  # a manifest can weigh tens of KB
     if course_id:
         qs = qs.filter(course__course_id=course_id)
     if learner:
