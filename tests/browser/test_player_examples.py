@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.browser.helpers import (
     Dialogs,
     api_get,
@@ -111,6 +111,8 @@ def test_multisco2004_follows_continue_requests_and_the_menu(
     page.wait_for_selector("#toc [aria-current][data-item-id=ITEM-MODULE2]")
     wait_initialized(page)
     page.wait_for_selector("#toc [data-item-id=ITEM-MODULE1][data-status=Passed]")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "player-multisco.png"))
 
     # The menu: straight to the survey, then back to module 2 with Previous… twice.
     page.click("#toc [data-item-id=ITEM-SURVEY]")
