@@ -125,9 +125,14 @@ class ProdServer(LiveServer):
         )
 
     def server_errors(self) -> list[str]:
-        """Log lines of 5xx answers and unhandled exceptions (the JSON logs' level ERROR)."""
+        """Log lines of 5xx answers and unhandled exceptions (our JSON logs at level ERROR)
+        and of gunicorn trouble (its plain ``[ERROR]``/``[CRITICAL]`` lines: worker timeouts,
+        crashed workers)."""
         lines = []
         for line in self.log_text().splitlines():
+            if "[ERROR]" in line or "[CRITICAL]" in line:
+                lines.append(line)
+                continue
             with contextlib.suppress(ValueError):
                 record = json.loads(line)
                 if isinstance(record, dict) and record.get("level") in {"ERROR", "CRITICAL"}:

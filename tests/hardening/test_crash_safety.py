@@ -20,9 +20,9 @@ from tests.hardening.server import TRANSPORT_ERRORS, Browser, ProdServer
 
 pytestmark = pytest.mark.server
 
-COMMITS = 150
+COMMITS = 120
 THREADS = 6
-KILL_AFTER_ACKS = 40
+KILL_AFTER_ACKS = 30
 # The first commits are sent and their answers never read (a dropped connection): the server
 # stores them, the journal still holds them, and the replay must find them stale.
 DROPPED = 3
