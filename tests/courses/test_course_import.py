@@ -151,6 +151,7 @@ def test_golf_package_rows_mirror_the_manifest(name: str, package_dir: Path) -> 
         assert row.completion_threshold == node.completion_threshold
         assert row.rollup_satisfied == node.rollup_objective_satisfied
         assert row.rollup_completion == node.rollup_progress_completion
+        assert row.objective_ids == list(node.objective_ids)
         if row.launch_url:  # the launch file is in the store
             assert (package_dir / course.content_key / row.launch_url.split("?")[0]).is_file()
 
