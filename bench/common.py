@@ -226,17 +226,19 @@ class Conn:
     def request(self, raw: bytes) -> tuple[int, bytes, bytes]:
         """Send one complete request; returns (status, header block, body).
 
-        A request on a connection the server had already closed (keep-alive timeout) is sent
-        again on a fresh one, but only when not a byte of the answer had arrived."""
+        A request on a reused connection that the server had already closed (keep-alive
+        timeout: reset, or closed before the answer's headers) is sent again once on a fresh
+        one; any other failure is raised (every one is an OSError)."""
         for attempt in (1, 2):
             fresh = self.sock is None
             sock = self.sock or self._connect()
             try:
                 sock.sendall(raw)
                 answer = self._read(sock)
-            except (ConnectionError, BrokenPipeError, _Closed):
+            except OSError as error:
                 self.close()
-                if fresh or attempt == 2:
+                stale = isinstance(error, _Closed | BrokenPipeError | ConnectionResetError)
+                if fresh or attempt == 2 or not stale:
                     raise
                 self.reconnects += 1
                 continue
@@ -262,7 +264,7 @@ class Conn:
             while len(rest) < length:
                 chunk = sock.recv(max(65536, length - len(rest)))
                 if not chunk:
-                    raise HttpError("connection closed in the middle of a body")
+                    raise ConnectionError("connection closed in the middle of a body")
                 rest += chunk
             body, rest = rest[:length], rest[length:]
         self.received_bytes += end + 4 + len(body)
@@ -275,13 +277,16 @@ class Conn:
         body = b""
         while True:
             while (eol := data.find(b"\r\n")) < 0:
-                data += sock.recv(65536)
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("connection closed in a chunked body")
+                data += chunk
             size = int(data[:eol].split(b";")[0], 16)
             data = data[eol + 2 :]
             while len(data) < size + 2:
                 chunk = sock.recv(65536)
                 if not chunk:
-                    raise HttpError("connection closed in a chunked body")
+                    raise ConnectionError("connection closed in a chunked body")
                 data += chunk
             if size == 0:
                 return body, data[2:]
@@ -289,8 +294,9 @@ class Conn:
             data = data[size + 2 :]
 
 
-class _Closed(Exception):
-    pass
+class _Closed(ConnectionError):
+    """The server closed the connection before answering (an OSError, like every failure of
+    :meth:`Conn.request`)."""
 
 
 class Browser:
