@@ -37,11 +37,6 @@ class Bug:
 # PostgreSQL, deep JSON, superscript page numbers (a865d82); zipfile and decompressor
 # exceptions escaping extract_package (63f2c28).
 KNOWN_BUGS: dict[str, Bug] = {
-    "json-405": Bug(
-        "The JSON endpoints (/lms/…, /api/…, /scorm/…) answer a wrong method with Django's "
-        "bare 405 from require_POST/require_GET: an empty text/html body instead of the "
-        "{ok: false, error, message} every other refusal of theirs carries."
-    ),
 }
 
 

@@ -19,7 +19,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from scormlms.scorm.errors import PackageError
 from scormlms.scorm.package import extract_package
-from tests.hardening.bugs import known_bug
 from tests.hardening.helpers import World, build_world, exercise, post_json
 from tests.hardening.test_fuzz_api import CMI_2004, VALUES_12, VALUES_2004, _result
 from tests.scorm.zipfactory import MANIFEST_12, build_zip, package
@@ -180,7 +179,6 @@ def test_uploading_a_broken_zip_answers_400(world: World, settings: Any, name: s
         ("GET", "/api/courses"),
     ],
 )
-@known_bug("json-405")
 def test_a_wrong_method_on_a_json_endpoint_answers_json(
     world: World, method: str, url: str
 ) -> None:

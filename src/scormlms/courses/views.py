@@ -17,6 +17,7 @@ from scormlms.courses.forms import EnrolForm, UploadForm
 from scormlms.courses.models import Course
 from scormlms.courses.selectors import course_can_access
 from scormlms.courses.storage import get_store
+from scormlms.jsonapi import json_error, json_methods
 from scormlms.scorm.errors import PackageError
 
 
@@ -35,38 +36,22 @@ def content(request: HttpRequest, course_id: str, path: str) -> HttpResponseBase
     )
 
 
-def _error_json(error: PackageError, status: int = 400) -> JsonResponse:
-    return JsonResponse(
-        {"ok": False, "field": "file", "error": error.code, "message": error.message},
-        status=status,
-    )
-
-
-@require_POST
-def api_course_create(request: HttpRequest) -> JsonResponse:
+@json_methods("POST")
+def api_course_create(request: HttpRequest) -> HttpResponseBase:
     """``POST /api/courses`` (staff, multipart: ``file``, optional ``courseId``)."""
     if not request.user.is_staff:
-        return JsonResponse(
-            {"ok": False, "error": "forbidden", "message": "Staff only."}, status=403
-        )
+        return json_error(403, "forbidden", "Staff only.")
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
-        return JsonResponse(
-            {
-                "ok": False,
-                "field": field,
-                "error": "invalid",
-                "message": " ".join(map(str, errors)),
-            },
-            status=413 if form.too_large else 400,
-        )
+        status = 413 if form.too_large else 400
+        return json_error(status, "invalid", " ".join(map(str, errors)), field)
     try:
         result = services.course_import(
             source=form.cleaned_data["file"], course_id=form.cleaned_data["courseId"] or None
         )
     except PackageError as error:
-        return _error_json(error)
+        return json_error(400, error.code, error.message, "file")
     course = result.course
     return JsonResponse(
         {

@@ -15,21 +15,15 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from scormlms.courses.models import Course
+from scormlms.jsonapi import json_error, json_methods
 from scormlms.tracking import selectors, services
 from scormlms.tracking.models import Attempt
 from scormlms.tracking.payloads import PayloadError, bad_text, json_body, result_payload
 from scormlms.tracking.tokens import BadToken, token_read
 
 JsonView = Callable[..., HttpResponseBase]
-
-
-def _error(status: int, error: str, message: str, field: str = "") -> JsonResponse:
-    return JsonResponse(
-        {"ok": False, "error": error, "field": field, "message": message}, status=status
-    )
 
 
 def json_errors(view: JsonView) -> JsonView:
@@ -42,13 +36,13 @@ def json_errors(view: JsonView) -> JsonView:
         except PayloadError as e:
             return JsonResponse(e.as_json(), status=e.status)
         except BadToken as e:
-            return _error(403, "bad_token", f"token {e}", "token")
+            return json_error(403, "bad_token", f"token {e}", "token")
         except services.Forbidden as e:
-            return _error(403, "forbidden", str(e))
+            return json_error(403, "forbidden", str(e))
         except services.NotFound as e:
-            return _error(404, "not_found", str(e))
+            return json_error(404, "not_found", str(e))
         except services.Conflict as e:
-            return _error(409, "conflict", str(e))
+            return json_error(409, "conflict", str(e))
 
     return wrapper
 
@@ -77,7 +71,7 @@ def _optional_uuid(body: dict[str, Any], name: str) -> uuid.UUID | None:
         raise PayloadError(name, "must be a UUID") from error
 
 
-@require_POST
+@json_methods("POST")
 @json_errors
 def attempt_start(request: HttpRequest) -> HttpResponse:
     """``POST /lms/attempt/start {courseId, itemId?, attemptId?}`` (CSRF-protected)."""
@@ -148,7 +142,7 @@ def _record(request: HttpRequest, *, seed_door: bool) -> dict[str, Any]:
 
 
 @csrf_exempt  # the launch token replaces the CSRF header so sendBeacon works (SPEC §8)
-@require_POST
+@json_methods("POST")
 @json_errors
 def scorm_result(request: HttpRequest) -> HttpResponse:
     """``POST /api/scorm/result`` — every Commit and Finish (SPEC §4)."""
@@ -156,7 +150,7 @@ def scorm_result(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-@require_POST
+@json_methods("POST")
 @json_errors
 def runtime_commit(request: HttpRequest) -> HttpResponse:
     """``POST /scorm/runtime/commit {attemptId, values, token}`` — the seed's door, same service."""
@@ -164,7 +158,7 @@ def runtime_commit(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-@require_POST
+@json_methods("POST")
 @json_errors
 def attempt_discard(request: HttpRequest) -> HttpResponse:
     """``POST /lms/attempt/discard {attemptId, token}`` — Don't save (SPEC §6)."""
@@ -183,7 +177,7 @@ def attempt_discard(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@json_methods("GET", "HEAD")
 @json_errors
 def enrolment_state(request: HttpRequest, course_id: str) -> HttpResponse:
     """``GET /lms/enrolments/<courseId>/state`` — never cached (seed 003 §6)."""
@@ -235,7 +229,7 @@ class _Echo:
         return value
 
 
-@require_GET
+@json_methods("GET", "HEAD")
 @json_errors
 def admin_enrolments(request: HttpRequest) -> HttpResponseBase:
     """``GET /lms/admin/enrolments`` (staff): filters ``course``, ``learner``, ``status``,
