@@ -108,7 +108,11 @@ TEMPLATES = [
 _sqlite_path = DATA_DIR / "scormlms.sqlite3"
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{_sqlite_path}", conn_max_age=60, conn_health_checks=True
+        # No health check: it costs a round trip per request; a connection that broke is
+        # dropped at the end of the request that found it, and the player retries.
+        default=f"sqlite:///{_sqlite_path}",
+        conn_max_age=60,
+        conn_health_checks=False,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -24,7 +24,12 @@ def new_code() -> str:
 
 
 def exists_for(attempt: Attempt) -> bool:
-    return Certificate.objects.filter(attempt=attempt).exists()
+    """Whether the attempt has its certificate (free when it was select_related)."""
+    try:
+        attempt.certificate  # noqa: B018 - the attribute access is the lookup
+    except Certificate.DoesNotExist:
+        return False
+    return True
 
 
 def learner_display_name(attempt: Attempt) -> str:

@@ -93,10 +93,36 @@ class RecordResult:
     stale: bool
 
 
-def _event(attempt: Attempt, kind: str, now: datetime, item_id: str = "", **data: Any) -> None:
-    AttemptEvent.objects.create(
-        attempt=attempt, item_id=item_id, kind=kind, data=data, created_at=now
-    )
+class Events(list[AttemptEvent]):
+    """The event rows one service call writes, inserted together at its end."""
+
+    def add(
+        self, attempt: Attempt, kind: str, now: datetime, item_id: str = "", **data: Any
+    ) -> None:
+        self.append(
+            AttemptEvent(attempt=attempt, item_id=item_id, kind=kind, data=data, created_at=now)
+        )
+
+    def save(self) -> None:
+        AttemptEvent.objects.bulk_create(self)
+        self.clear()
+
+
+# Items of a course version never change (a new import is a new version), so each process keeps
+# them: the commit path is the hot path (docs/BENCHMARKS.md "Commit throughput").
+_ITEMS_CACHE: dict[tuple[int, int, datetime], list[Item]] = {}
+_ITEMS_CACHE_SIZE = 256
+
+
+def course_items(course: Course) -> list[Item]:
+    key = (course.pk, course.version, course.updated_at)
+    items = _ITEMS_CACHE.get(key)
+    if items is None:
+        items = list(course.items.all())
+        if len(_ITEMS_CACHE) >= _ITEMS_CACHE_SIZE:
+            _ITEMS_CACHE.pop(next(iter(_ITEMS_CACHE)))
+        _ITEMS_CACHE[key] = items
+    return items
 
 
 def thresholds_for(item: Item, course: Course) -> rules.Thresholds:
@@ -164,7 +190,12 @@ def stored_outcome(sco: ScoAttempt) -> rules.ScoOutcome:
 
 
 def _recompute_attempt(
-    attempt: Attempt, course: Course, items: list[Item], scos: Iterable[ScoAttempt], now: datetime
+    attempt: Attempt,
+    course: Course,
+    items: list[Item],
+    scos: Iterable[ScoAttempt],
+    now: datetime,
+    events: Events,
 ) -> None:
     """Re-derive the course-level values (SPEC §5) and close the attempt on completion."""
     result = course_outcome(items, scos)
@@ -177,7 +208,7 @@ def _recompute_attempt(
         attempt.status = Attempt.Status.COMPLETED
         attempt.closed = True
         attempt.terminated_at = now
-        _event(
+        events.add(
             attempt,
             AttemptEvent.Kind.COMPLETE,
             now,
@@ -208,7 +239,7 @@ def _enrolment(learner: AbstractBaseUser, course: Course) -> Enrolment:
 
 
 def _pick_item(course: Course, item_id: str | None, scos: dict[str, ScoAttempt]) -> Item:
-    items = [i for i in course.items.all() if i.is_launchable]
+    items = [i for i in course_items(course) if i.is_launchable]
     if not items:
         raise NotFound("This course has nothing to launch.")
     if item_id:
@@ -256,6 +287,7 @@ def _attempt_start(
     *, learner: AbstractBaseUser, course: Course, item_id: str | None, attempt_id: uuid.UUID | None
 ) -> StartResult:
     now = timezone.now()
+    events = Events()
     enrolment = _enrolment(learner, course)
     open_attempt = (
         Attempt.objects.select_for_update()
@@ -272,7 +304,12 @@ def _attempt_start(
         open_attempt.closed = True
         open_attempt.terminated_at = now
         open_attempt.save(update_fields=["status", "closed", "terminated_at"])
-        _event(open_attempt, AttemptEvent.Kind.ABANDON, now, reason="new attempt on relaunch")
+        AttemptEvent.objects.create(
+            attempt=open_attempt,
+            kind=AttemptEvent.Kind.ABANDON,
+            data={"reason": "new attempt on relaunch"},
+            created_at=now,
+        )
         log.info("attempt_abandoned", extra={"attempt_id": str(open_attempt.id)})
         open_attempt = None
     if open_attempt is None:
@@ -311,11 +348,12 @@ def _attempt_start(
         _apply_outcome(sco, _derive(sco, item, course))
         sco.save()
         scos[item.item_id] = sco
-        _recompute_attempt(attempt, course, list(course.items.all()), scos.values(), now)
+        _recompute_attempt(attempt, course, course_items(course), scos.values(), now, events)
         attempt.save()
-        _maybe_certificate(attempt, course, now)
+        _maybe_certificate(attempt, course, now, events)
     kind = AttemptEvent.Kind.START if created else AttemptEvent.Kind.RESUME
-    _event(attempt, kind, now, item_id=item.item_id, entry=entry, session=str(session.id))
+    events.add(attempt, kind, now, item_id=item.item_id, entry=entry, session=str(session.id))
+    events.save()
     log.info(
         "attempt_start",
         extra={
@@ -377,8 +415,10 @@ def result_record(
     """Store one commit (SPEC §4). A stale ``seq`` stores nothing; everything else is one write."""
     if str(payload.attempt_id) != claims.attempt_id or claims.learner_id != learner.pk:
         raise Forbidden("The launch token belongs to another attempt.")
+    # The attempt row is the lock every writer of the attempt's rows takes; everything else is
+    # read after it is held, so a commit waiting for the lock never acts on stale rows.
     attempt = (
-        Attempt.objects.select_for_update()
+        Attempt.objects.select_for_update(of=("self",))
         .select_related("course")
         .filter(id=payload.attempt_id)
         .first()
@@ -387,6 +427,9 @@ def result_record(
         raise NotFound("No such attempt.")
     if attempt.learner_id != learner.pk:
         raise Forbidden("This attempt belongs to another learner.")
+    session = LaunchSession.objects.filter(id=claims.session_id, attempt=attempt).first()
+    if session is None:
+        raise Forbidden("The launch token does not match this attempt.")
     if payload.learner_id and payload.learner_id != learner.get_username():
         raise Forbidden("learnerId does not match the logged-in learner.")
     course = attempt.course
@@ -394,9 +437,6 @@ def result_record(
         raise PayloadError("courseId", "does not match the attempt's course")
     if payload.standard != course.standard:
         raise PayloadError("standard", f"must be {course.standard!r} for this course")
-    session = LaunchSession.objects.filter(id=claims.session_id, attempt=attempt).first()
-    if session is None:
-        raise Forbidden("The launch token does not match this attempt.")
     item_id = payload.item_id or session.item_id
     if item_id != session.item_id:
         raise PayloadError("itemId", "does not match the launched item")
@@ -422,6 +462,7 @@ def result_record(
         )
         return RecordResult(attempt=attempt, sco=sco, stale=True)
 
+    events = Events()
     for name, column in KEY_COLUMNS[course.standard].items():
         setattr(sco, column, payload.values[name])
     if payload.cmi is not None:
@@ -435,18 +476,17 @@ def result_record(
     sco.commit_seq = seq
     sco.commit_count += 1
     sco.last_commit_at = now
-    items = list(course.items.all())
+    items = course_items(course)
     item = next((i for i in items if i.item_id == item_id), None)
-    sco_result = _derive(sco, item, course)
-    _apply_outcome(sco, sco_result)
+    _apply_outcome(sco, _derive(sco, item, course))
     sco.save()
 
-    _log_runtime(attempt, session, payload, now, item_id)
+    _log_runtime(attempt, session, payload, now, item_id, events)
     attempt.commit_count += 1
     attempt.last_commit_at = now
     if finish:
         attempt.finished_at = now
-    _recompute_attempt(attempt, course, items, scos.values(), now)
+    _recompute_attempt(attempt, course, items, scos.values(), now, events)
     attempt.save()
     summary = {
         "seq": seq,
@@ -459,21 +499,29 @@ def result_record(
         "courseCompleted": attempt.completed,
     }
     kind = AttemptEvent.Kind.FINISH if finish else AttemptEvent.Kind.COMMIT
-    _event(attempt, kind, now, item_id=item_id, **summary)
+    events.add(attempt, kind, now, item_id=item_id, **summary)
     log.info(kind, extra={"attempt_id": str(attempt.id), "item_id": item_id, **summary})
-    _maybe_certificate(attempt, course, now)
+    _maybe_certificate(attempt, course, now, events)
+    events.save()
     return RecordResult(attempt=attempt, sco=sco, stale=False)
 
 
 def _log_runtime(
-    attempt: Attempt, session: LaunchSession, payload: ResultPayload, now: datetime, item_id: str
+    attempt: Attempt,
+    session: LaunchSession,
+    payload: ResultPayload,
+    now: datetime,
+    item_id: str,
+    events: Events,
 ) -> None:
     """SPEC §9: the session's first Initialize and its first 10 unique SetValue keys."""
     changed = False
     if payload.log.initialize and not session.initialized:
         session.initialized = True
         changed = True
-        _event(attempt, AttemptEvent.Kind.INITIALIZE, now, item_id=item_id, session=str(session.id))
+        events.add(
+            attempt, AttemptEvent.Kind.INITIALIZE, now, item_id=item_id, session=str(session.id)
+        )
         log.info("initialize", extra={"attempt_id": str(attempt.id), "item_id": item_id})
     room = 10 - len(session.logged_keys)
     new_keys = [k for k in payload.log.set_value_keys if k not in session.logged_keys][
@@ -482,7 +530,7 @@ def _log_runtime(
     if new_keys:
         session.logged_keys = [*session.logged_keys, *new_keys]
         changed = True
-        _event(attempt, AttemptEvent.Kind.SET_VALUE_KEYS, now, item_id=item_id, keys=new_keys)
+        events.add(attempt, AttemptEvent.Kind.SET_VALUE_KEYS, now, item_id=item_id, keys=new_keys)
         log.info(
             "setvalue_keys",
             extra={"attempt_id": str(attempt.id), "item_id": item_id, "keys": new_keys},
@@ -491,13 +539,13 @@ def _log_runtime(
         session.save()
 
 
-def _maybe_certificate(attempt: Attempt, course: Course, now: datetime) -> None:
+def _maybe_certificate(attempt: Attempt, course: Course, now: datetime, events: Events) -> None:
     # The attempt row is locked (select_for_update) and Certificate.attempt is one-to-one, so a
     # certificate is created exactly once even when commits race.
     if not _certificate_due(attempt, course) or certificates.exists_for(attempt):
         return
     cert = certificates.certificate_issue(attempt=attempt, course=course, now=now)
-    _event(attempt, AttemptEvent.Kind.CERTIFICATE, now, code=cert.code)
+    events.add(attempt, AttemptEvent.Kind.CERTIFICATE, now, code=cert.code)
     log.info("certificate_issued", extra={"attempt_id": str(attempt.id), "code": cert.code})
 
 
@@ -520,7 +568,9 @@ def attempt_discard(
     now = timezone.now()
     LaunchSession.objects.filter(id=claims.session_id).update(finished_at=now)
     if attempt.commit_count > 0 or attempt.closed:
-        _event(attempt, AttemptEvent.Kind.DISCARD, now, kept=True)
+        AttemptEvent.objects.create(
+            attempt=attempt, kind=AttemptEvent.Kind.DISCARD, data={"kept": True}, created_at=now
+        )
         log.info("attempt_discard", extra={"attempt_id": str(attempt.id), "kept": True})
         return attempt
     course_id = attempt.course_id
