@@ -6,7 +6,8 @@ Environment
     ``ci`` (the default): every fuzz test runs a fixed, seeded set of examples
     (``derandomize=True``), so CI is reproducible and the whole folder stays well under two
     minutes on two cores. ``long``: fifty times as many examples per test from a random seed
-    (Hypothesis prints the blob that reproduces a failure), for a soak of an hour or so::
+    (Hypothesis prints the ``@reproduce_failure`` blob of a failure; ``--hypothesis-seed=N``
+    repeats a run), a soak of about half an hour::
 
         SCORMLMS_FUZZ=long .venv/bin/pytest tests/hardening -m fuzz
 
