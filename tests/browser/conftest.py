@@ -7,6 +7,7 @@ dropped afterwards. Tests prepare data with the ``scormlms`` command line, as an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -79,6 +80,38 @@ def _drop_postgres(url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextlib.contextmanager
+def serving(server: LiveServer, port: int, workers: int = 2) -> Iterator[None]:
+    """Run ``scormlms serve`` (gunicorn) for ``server`` until the block ends."""
+    log = (server.data_dir / "server.log").open("w")
+    proc = subprocess.Popen(
+        [SCORMLMS, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env=server.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{server.url}/healthz", timeout=15)
+                break
+            except OSError:  # refused, reset or timed out while the workers boot
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        "server did not start:\n" + (server.data_dir / "server.log").read_text()
+                    ) from None
+                time.sleep(0.2)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
 @pytest.fixture(scope="session")
 def live_server_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("server-data")
@@ -94,33 +127,10 @@ def live_server_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveS
         env.pop("DATABASE_URL", None)
     server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, data_dir=data_dir)
     server.manage("migrate", "-v0")
-    log = (data_dir / "server.log").open("w")
-    proc = subprocess.Popen(
-        [SCORMLMS, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{server.url}/healthz", timeout=15)
-                break
-            except OSError:  # refused, reset or timed out while the workers boot
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "server did not start:\n" + (data_dir / "server.log").read_text()
-                    ) from None
-                time.sleep(0.2)
-        yield server
+        with serving(server, port):
+            yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         if pg_name:
             _drop_postgres(admin_url, pg_name)
 

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import SCORMLMS, LiveServer, _free_port, login
+from tests.browser.conftest import LiveServer, _free_port, login, serving
 from tests.browser.test_dashboard import SCREENSHOTS, api_result, api_start
 from tests.conftest import REPO
 
@@ -42,31 +38,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     if not (REPO / "examples" / "build.py").is_file():
         pytest.skip("examples/ is absent: the demo has no courses to show")
     server.manage("demo", "--no-serve")
-    log = (data_dir / "server.log").open("w")
-    proc = subprocess.Popen(
-        [SCORMLMS, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{server.url}/accounts/login/", timeout=5)
-                break
-            except (urllib.error.URLError, OSError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((data_dir / "server.log").read_text()) from None
-                time.sleep(0.3)
+    with serving(server, port, workers=1):
         yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_demo_dashboard_screenshot(demo_server: LiveServer, page: Any) -> None:
