@@ -164,7 +164,7 @@ def test_uploading_a_broken_zip_answers_400(world: World, settings: Any, name: s
     assert not any(Path(settings.SCORMLMS_PACKAGE_DIR).rglob("*"))
 
 
-# ------------------------------------------------------------- a wrong method on the API
+# -------------------------------- a wrong method on the API (fixed in 86d2bbf; bare 405)
 
 
 @pytest.mark.parametrize(
