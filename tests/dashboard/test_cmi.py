@@ -106,3 +106,8 @@ def test_objectives_of_both_standards():
 def test_unwrap_keeps_a_bare_tree():
     assert unwrap({"location": "x"}) == {"location": "x"}
     assert unwrap({"cmi": {"location": "x"}}) == {"location": "x"}
+
+
+def test_entries_ignore_keys_that_only_look_like_indexes() -> None:
+    # "²".isdigit() is true but int("²") fails: such a key must not break the attempt page.
+    assert entries({"²": {"id": "x"}, "0": {"id": "a"}}) == [{"id": "a"}]

@@ -9,9 +9,11 @@ a missing or odd value reads as "".
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from scormlms.scorm.preload import array_entries
 
 # SCORM 1.2 RTE 3.4.2.7 names the response ``student_response``; 2004 RTE 4.2.9 renames it
 # ``learner_response``. Likewise 1.2 ``time`` became 2004 ``timestamp``.
@@ -49,19 +51,8 @@ def unwrap(tree: object) -> Mapping[str, Any]:
 
 
 def entries(value: object) -> list[Mapping[str, Any]]:
-    """The elements of a stored CMI array in index order, whatever shape it was stored in."""
-    if isinstance(value, Mapping):
-        wrapped = value.get("childArray")
-        if isinstance(wrapped, Sequence) and not isinstance(wrapped, str):
-            value = wrapped
-        else:
-            indexed = sorted(
-                (int(k), v) for k, v in value.items() if isinstance(k, str) and k.isdigit()
-            )
-            value = [v for _, v in indexed]
-    if not isinstance(value, Sequence) or isinstance(value, str):
-        return []
-    return [item for item in value if isinstance(item, Mapping)]
+    """The elements of a stored CMI array in index order (see ``array_entries``)."""
+    return list(array_entries(value))
 
 
 def text(value: object) -> str:

@@ -281,7 +281,7 @@ def _carry(
         elif isinstance(child_schema, Each):
             carried = [
                 entry
-                for index, item in enumerate(_items(value))
+                for index, item in enumerate(array_entries(value))
                 if (entry := _carry(standard, child_schema.fields, item, (*child_path, str(index))))
             ]
         else:
@@ -295,8 +295,9 @@ def _carry(
     return out
 
 
-def _items(value: object) -> list[Mapping[str, object]]:
-    """The entries of a stored array, in index order, whatever shape it was stored in."""
+def array_entries(value: object) -> list[Mapping[str, object]]:
+    """The entries of a stored CMI array in index order, whatever shape it was stored in:
+    a list, scorm-again's ``{"childArray": [...]}`` or an object keyed "0", "1" …"""
     if isinstance(value, Mapping):
         wrapped = value.get("childArray")
         if isinstance(wrapped, Sequence) and not isinstance(wrapped, str):
