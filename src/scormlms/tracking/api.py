@@ -105,7 +105,7 @@ def attempt_start(request: HttpRequest) -> HttpResponse:
                 "token": result.token,
                 "seq": result.sco.commit_seq,
                 "learnerId": request.user.get_username(),
-                "learnerName": services._display_name(request.user),  # type: ignore[arg-type]
+                "learnerName": services.scorm_learner_name(request.user),  # type: ignore[arg-type]
                 "items": items,
             },
         }

@@ -372,7 +372,7 @@ def _attempt_start(
         stored_cmi=sco.cmi,
         entry=entry,
         learner_id=learner.get_username(),
-        learner_name=_display_name(learner),
+        learner_name=scorm_learner_name(learner),
         credit="credit",
         mode="normal",
         launch_data=item.data_from_lms,
@@ -396,7 +396,7 @@ def _attempt_start(
     )
 
 
-def _display_name(user: AbstractBaseUser) -> str:
+def scorm_learner_name(user: AbstractBaseUser) -> str:
     """SCORM 1.2 RTE 3.4.2.1.3 student_name is "Last, First"; use it when both are known."""
     first = getattr(user, "first_name", "")
     last = getattr(user, "last_name", "")
