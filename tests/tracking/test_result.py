@@ -268,3 +268,11 @@ def test_runtime_log_records_initialize_and_ten_unique_keys(learner_factory):
     assert logged == [*keys, "cmi.location", "cmi.exit"]
     commits = [data for kind, data in events if kind == "commit"]
     assert {"progressPercent", "passed", "completed", "scorePercent"} <= set(commits[0])
+
+
+def test_storage_columns_cover_exactly_the_key_fields():
+    from scormlms.scorm.datamodel import KEY_FIELDS
+    from scormlms.tracking.services import KEY_COLUMNS
+
+    for standard, fields in KEY_FIELDS.items():
+        assert list(KEY_COLUMNS[standard]) == list(fields)

@@ -135,7 +135,7 @@ def _record(request: HttpRequest, *, seed_door: bool) -> dict[str, Any]:
         "passed": attempt.passed,
         "progressPercent": attempt.progress_percent,
         "scorePercent": attempt.score_percent,
-        "certificateUrl": selectors.certificate_url(selectors._certificate(attempt)),
+        "certificateUrl": selectors.certificate_url(selectors.attempt_certificate(attempt)),
         "seq": result.sco.commit_seq if result.sco else None,
         "stale": result.stale,
     }

@@ -26,7 +26,7 @@ def certificate_url(cert: Certificate | None) -> str | None:
     return reverse("tracking:certificate_download", args=[cert.code]) if cert else None
 
 
-def _certificate(attempt: Attempt | None) -> Certificate | None:
+def attempt_certificate(attempt: Attempt | None) -> Certificate | None:
     if attempt is None:
         return None
     try:
@@ -81,7 +81,7 @@ def attempt_fields(attempt: Attempt | None) -> dict[str, Any]:
         "launchedAt": _iso(attempt.launched_at),
         "lastCommitAt": _iso(attempt.last_commit_at),
         "finishedAt": _iso(attempt.finished_at),
-        "certificateUrl": certificate_url(_certificate(attempt)),
+        "certificateUrl": certificate_url(attempt_certificate(attempt)),
     }
 
 

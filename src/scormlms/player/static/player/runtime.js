@@ -7,32 +7,6 @@
 // the previous SCO's launch_data, scaled_passing_score and completion_threshold (2004) or
 // lesson_location, suspend_data and lesson_status (1.2), and loadFromJSON cannot blank them.
 
-const KEY_FIELDS = {
-  "1.2": [
-    "cmi.core.lesson_status",
-    "cmi.core.score.raw",
-    "cmi.core.score.min",
-    "cmi.core.score.max",
-    "cmi.core.lesson_location",
-    "cmi.suspend_data",
-    "cmi.core.exit",
-    "cmi.core.session_time",
-  ],
-  2004: [
-    "cmi.completion_status",
-    "cmi.success_status",
-    "cmi.score.raw",
-    "cmi.score.scaled",
-    "cmi.progress_measure",
-    "cmi.location",
-    "cmi.suspend_data",
-    "cmi.score.min",
-    "cmi.score.max",
-    "cmi.exit",
-    "cmi.session_time",
-  ],
-};
-
 // Event names differ per standard in scorm-again (RUNTIME-NOTES "Events").
 const CALLS = {
   "1.2": {
@@ -68,9 +42,10 @@ export function stringTree(node) {
   return node === null || node === undefined ? "" : String(node);
 }
 
-export function keyValues(standard, cmi) {
+// The key fields (SPEC §4) are the server's list: the names of the start answer's launch.values.
+export function keyValues(fields, cmi) {
   const values = {};
-  for (const name of KEY_FIELDS[standard]) {
+  for (const name of fields) {
     let node = { cmi };
     for (const part of name.split(".")) node = node && typeof node === "object" ? node[part] : undefined;
     values[name] = node === undefined || node === null || typeof node === "object" ? "" : String(node);
@@ -210,7 +185,7 @@ export class ScoSession {
   payload(reason, tree) {
     const cmi = stringTree(tree && tree.cmi ? tree.cmi : tree || {});
     this.seq += 1;
-    this.values = keyValues(this.standard, cmi);
+    this.values = keyValues(Object.keys(this.launch.values), cmi);
     return {
       learnerId: this.ids.learnerId,
       courseId: this.ids.courseId,
