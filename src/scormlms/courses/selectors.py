@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
@@ -27,3 +29,20 @@ def courses_open_for_self_enrolment(*, user: AbstractBaseUser) -> QuerySet[Cours
 
 def launchable_items(*, course: Course) -> list[Item]:
     return [item for item in course.items.all() if item.is_launchable]
+
+
+# Items of a course version never change (a new import is a new version), so each process keeps
+# them: the commit and state paths are the hot paths (docs/BENCHMARKS.md "Commit throughput").
+_ITEMS_CACHE: dict[tuple[int, int, datetime], list[Item]] = {}
+_ITEMS_CACHE_SIZE = 256
+
+
+def course_items(course: Course) -> list[Item]:
+    key = (course.pk, course.version, course.updated_at)
+    items = _ITEMS_CACHE.get(key)
+    if items is None:
+        items = list(course.items.all())
+        if len(_ITEMS_CACHE) >= _ITEMS_CACHE_SIZE:
+            _ITEMS_CACHE.pop(next(iter(_ITEMS_CACHE)))
+        _ITEMS_CACHE[key] = items
+    return items

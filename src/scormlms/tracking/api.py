@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from scormlms.courses.models import Course
 from scormlms.jsonapi import json_error, json_methods
-from scormlms.tracking import selectors, services
+from scormlms.tracking import hotrows, selectors, services
 from scormlms.tracking.models import Attempt
 from scormlms.tracking.payloads import PayloadError, bad_text, json_body, result_payload
 from scormlms.tracking.tokens import BadToken, token_read
@@ -55,7 +55,7 @@ def _launch_token(request: HttpRequest, body: dict[str, Any]) -> str:
 def _course(course_id: object) -> Course:
     if not isinstance(course_id, str) or not course_id:
         raise PayloadError("courseId", "is required and must be a non-empty string")
-    course = Course.objects.filter(course_id=course_id).first()
+    course = hotrows.course_by_id(course_id)
     if course is None:
         raise services.NotFound(f"No course with id {course_id!r}.")
     return course

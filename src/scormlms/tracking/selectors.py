@@ -12,7 +12,9 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 
 from scormlms.courses.models import Course, Enrolment, Item
+from scormlms.courses.selectors import course_items
 from scormlms.scorm import outcome as rules
+from scormlms.tracking import hotrows
 from scormlms.tracking.models import Attempt, Certificate, ScoAttempt
 
 NOT_STARTED = rules.NOT_STARTED
@@ -122,19 +124,15 @@ class EnrolmentState:
 
 
 def enrolment_state(*, learner: AbstractBaseUser, course: Course) -> EnrolmentState | None:
-    """The learner's state in one course (None: not enrolled). Three queries."""
-    enrolment = (
-        Enrolment.objects.select_related("current_attempt__certificate")
-        .filter(learner_id=learner.pk, course=course)
-        .first()
-    )
+    """The learner's state in one course (None: not enrolled). Two queries: the enrolment with
+    its attempt and certificate, the attempt's SCO results (items are cached per version)."""
+    enrolment = hotrows.enrolment_row(learner.pk, course)
     if enrolment is None:
         return None
     attempt = enrolment.current_attempt
-    items = list(course.items.all())
-    scos = list(attempt.sco_attempts.all()) if attempt is not None else []
+    scos = [sco for sco, _ in hotrows.sco_rows(attempt.id)] if attempt is not None else []
     fields = attempt_fields(attempt)
-    fields["items"] = item_states(items, scos)
+    fields["items"] = item_states(course_items(course), scos)
     return EnrolmentState(course=course, attempt=attempt, fields=fields)
 
 

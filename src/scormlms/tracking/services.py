@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,11 +18,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from scormlms.courses.models import Course, Enrolment, Item
+from scormlms.courses.selectors import course_items
+from scormlms.rows import insert as rows_insert
+from scormlms.rows import update as rows_write
 from scormlms.scorm import outcome as rules
 from scormlms.scorm.duration import add_session_time
 from scormlms.scorm.preload import preload_tree
 from scormlms.scorm.rollup import CourseOutcome, TrackedItem, aggregate
-from scormlms.tracking import certificates
+from scormlms.tracking import certificates, hotrows
 from scormlms.tracking.models import Attempt, AttemptEvent, LaunchSession, ScoAttempt
 from scormlms.tracking.payloads import PayloadError, ResultPayload
 from scormlms.tracking.tokens import LaunchClaims, token_make
@@ -104,25 +107,8 @@ class Events(list[AttemptEvent]):
         )
 
     def save(self) -> None:
-        AttemptEvent.objects.bulk_create(self)
+        rows_insert(self, ["attempt", "item_id", "kind", "data", "created_at"])
         self.clear()
-
-
-# Items of a course version never change (a new import is a new version), so each process keeps
-# them: the commit path is the hot path (docs/BENCHMARKS.md "Commit throughput").
-_ITEMS_CACHE: dict[tuple[int, int, datetime], list[Item]] = {}
-_ITEMS_CACHE_SIZE = 256
-
-
-def course_items(course: Course) -> list[Item]:
-    key = (course.pk, course.version, course.updated_at)
-    items = _ITEMS_CACHE.get(key)
-    if items is None:
-        items = list(course.items.all())
-        if len(_ITEMS_CACHE) >= _ITEMS_CACHE_SIZE:
-            _ITEMS_CACHE.pop(next(iter(_ITEMS_CACHE)))
-        _ITEMS_CACHE[key] = items
-    return items
 
 
 def thresholds_for(item: Item, course: Course) -> rules.Thresholds:
@@ -158,18 +144,19 @@ def _apply_outcome(sco: ScoAttempt, result: rules.ScoOutcome) -> None:
     sco.score_percent = result.score_percent
 
 
-def course_outcome(items: Iterable[Item], scos: Iterable[ScoAttempt]) -> CourseOutcome:
-    """SPEC §5 aggregation over the course's launchable items (never-launched count too)."""
-    by_item = {s.item_id: s for s in scos}
+def course_outcome(
+    items: Iterable[Item], outcomes: Mapping[str, rules.ScoOutcome]
+) -> CourseOutcome:
+    """SPEC §5 aggregation over the course's launchable items (never-launched count too);
+    ``outcomes`` are the stored SCO results by item id."""
     tracked = []
     for item in items:
         if not item.is_launchable:
             continue
-        sco = by_item.get(item.item_id)
         tracked.append(
             TrackedItem(
                 item_id=item.item_id,
-                outcome=None if sco is None else stored_outcome(sco),
+                outcome=outcomes.get(item.item_id),
                 counts_for_completion=item.rollup_completion,
                 counts_for_satisfaction=item.rollup_satisfied,
                 is_asset=item.scorm_type == Item.ScormType.ASSET,
@@ -178,14 +165,18 @@ def course_outcome(items: Iterable[Item], scos: Iterable[ScoAttempt]) -> CourseO
     return aggregate(tracked)
 
 
-def stored_outcome(sco: ScoAttempt) -> rules.ScoOutcome:
+def stored_outcome(sco: ScoAttempt, has_bookmark: bool | None = None) -> rules.ScoOutcome:
+    """The derived fields of a SCO attempt; ``has_bookmark`` when its location and
+    suspend_data were not read (``hotrows.sco_rows``)."""
+    if has_bookmark is None:
+        has_bookmark = bool(sco.location or sco.suspend_data)
     return rules.ScoOutcome(
         score_percent=sco.score_percent,
         pass_state=sco.pass_state,  # type: ignore[arg-type]
         passed=sco.passed,
         completed=sco.completed,
         progress_percent=sco.progress_percent,
-        has_bookmark=bool(sco.location or sco.suspend_data),
+        has_bookmark=has_bookmark,
     )
 
 
@@ -193,12 +184,12 @@ def _recompute_attempt(
     attempt: Attempt,
     course: Course,
     items: list[Item],
-    scos: Iterable[ScoAttempt],
+    outcomes: Mapping[str, rules.ScoOutcome],
     now: datetime,
     events: Events,
 ) -> None:
     """Re-derive the course-level values (SPEC §5) and close the attempt on completion."""
-    result = course_outcome(items, scos)
+    result = course_outcome(items, outcomes)
     attempt.completed = result.completed
     attempt.passed = result.passed
     attempt.pass_state = result.pass_state
@@ -348,9 +339,11 @@ def _attempt_start(
         _apply_outcome(sco, _derive(sco, item, course))
         sco.save()
         scos[item.item_id] = sco
-        _recompute_attempt(attempt, course, course_items(course), scos.values(), now, events)
+        outcomes = {s.item_id: stored_outcome(s) for s in scos.values()}
+        _recompute_attempt(attempt, course, course_items(course), outcomes, now, events)
         attempt.save()
-        _maybe_certificate(attempt, course, now, events)
+        if _certificate_due(attempt, course) and not certificates.exists_for(attempt):
+            _issue_certificate(attempt, course, now, events)
     kind = AttemptEvent.Kind.START if created else AttemptEvent.Kind.RESUME
     events.add(attempt, kind, now, item_id=item.item_id, entry=entry, session=str(session.id))
     events.save()
@@ -408,31 +401,62 @@ def scorm_learner_name(user: AbstractBaseUser) -> str:
 # --------------------------------------------------------------------------------------- record
 
 
+# The columns a commit writes (the rest of each row never changes after start).
+_SCO_WRITE = [
+    *sorted({c for columns in KEY_COLUMNS.values() for c in columns.values()}),
+    "completed",
+    "passed",
+    "pass_state",
+    "progress_percent",
+    "score_percent",
+    "commit_seq",
+    "commit_count",
+    "last_commit_at",
+    "total_time",
+    "finished_at",
+]
+_ATTEMPT_WRITE = [
+    "status",
+    "last_commit_at",
+    "finished_at",
+    "terminated_at",
+    "completed",
+    "closed",
+    "passed",
+    "pass_state",
+    "progress_percent",
+    "score_percent",
+    "commit_count",
+]
+_SESSION_WRITE = ["finished_at", "initialized", "logged_keys"]
+
+
 @transaction.atomic
 def result_record(
     *, learner: AbstractBaseUser, claims: LaunchClaims, payload: ResultPayload
 ) -> RecordResult:
-    """Store one commit (SPEC §4). A stale ``seq`` stores nothing; everything else is one write."""
+    """Store one commit (SPEC §4). A stale ``seq`` stores nothing; everything else is one write.
+
+    The hot path of the product: two reads (the locked attempt with its course, session and
+    certificate; the SCO attempts without their large columns) and one write per table, all in
+    hand-written SQL (``hotrows``, ``scormlms.rows``).
+    """
     if str(payload.attempt_id) != claims.attempt_id or claims.learner_id != learner.pk:
         raise Forbidden("The launch token belongs to another attempt.")
     # The attempt row is the lock every writer of the attempt's rows takes; everything else is
     # read after it is held, so a commit waiting for the lock never acts on stale rows.
-    attempt = (
-        Attempt.objects.select_for_update(of=("self",))
-        .select_related("course")
-        .filter(id=payload.attempt_id)
-        .first()
-    )
+    attempt = hotrows.attempt_locked(payload.attempt_id)
     if attempt is None:
         raise NotFound("No such attempt.")
     if attempt.learner_id != learner.pk:
         raise Forbidden("This attempt belongs to another learner.")
-    session = LaunchSession.objects.filter(id=claims.session_id, attempt=attempt).first()
-    if session is None:
+    found = hotrows.commit_rows(attempt, claims.session_id)
+    if found is None:
         raise Forbidden("The launch token does not match this attempt.")
+    session, rows = found
+    course = attempt.course
     if payload.learner_id and payload.learner_id != learner.get_username():
         raise Forbidden("learnerId does not match the logged-in learner.")
-    course = attempt.course
     if payload.course_id and payload.course_id != course.course_id:
         raise PayloadError("courseId", "does not match the attempt's course")
     if payload.standard != course.standard:
@@ -444,8 +468,7 @@ def result_record(
         raise Conflict("This SCO session has already finished; later commits are refused.")
     if attempt.status == Attempt.Status.ABANDONED:
         raise Conflict("This attempt was abandoned and accepts no more commits.")
-    scos = {s.item_id: s for s in attempt.sco_attempts.all()}  # rows guarded by the attempt lock
-    sco = scos.get(item_id)
+    sco = next((s for s, _ in rows if s.item_id == item_id), None)
     if sco is None:  # start always creates it; a missing row means the data was reset
         raise NotFound("No SCO attempt for this item.")
     seq = payload.seq if payload.seq is not None else sco.commit_seq + 1
@@ -465,8 +488,10 @@ def result_record(
     events = Events()
     for name, column in KEY_COLUMNS[course.standard].items():
         setattr(sco, column, payload.values[name])
+    columns = _SCO_WRITE
     if payload.cmi is not None:
         sco.cmi = payload.cmi
+        columns = [*_SCO_WRITE, "cmi"]
     finish = payload.reason == "finish"
     if finish:
         # The server owns total_time: each session's time is added exactly once, on its finish.
@@ -479,15 +504,19 @@ def result_record(
     items = course_items(course)
     item = next((i for i in items if i.item_id == item_id), None)
     _apply_outcome(sco, _derive(sco, item, course))
-    sco.save()
+    rows_write(sco, columns)
 
     _log_runtime(attempt, session, payload, now, item_id, events)
     attempt.commit_count += 1
     attempt.last_commit_at = now
     if finish:
         attempt.finished_at = now
-    _recompute_attempt(attempt, course, items, scos.values(), now, events)
-    attempt.save()
+    outcomes = {
+        s.item_id: stored_outcome(s) if s is sco else stored_outcome(s, has_bookmark=bookmark)
+        for s, bookmark in rows
+    }
+    _recompute_attempt(attempt, course, items, outcomes, now, events)
+    rows_write(attempt, _ATTEMPT_WRITE)
     summary = {
         "seq": seq,
         "progressPercent": sco.progress_percent,
@@ -501,7 +530,8 @@ def result_record(
     kind = AttemptEvent.Kind.FINISH if finish else AttemptEvent.Kind.COMMIT
     events.add(attempt, kind, now, item_id=item_id, **summary)
     log.info(kind, extra={"attempt_id": str(attempt.id), "item_id": item_id, **summary})
-    _maybe_certificate(attempt, course, now, events)
+    if _certificate_due(attempt, course) and not certificates.exists_for(attempt):
+        _issue_certificate(attempt, course, now, events)
     events.save()
     return RecordResult(attempt=attempt, sco=sco, stale=False)
 
@@ -536,14 +566,12 @@ def _log_runtime(
             extra={"attempt_id": str(attempt.id), "item_id": item_id, "keys": new_keys},
         )
     if changed or session.finished_at is not None:
-        session.save()
+        rows_write(session, _SESSION_WRITE)
 
 
-def _maybe_certificate(attempt: Attempt, course: Course, now: datetime, events: Events) -> None:
-    # The attempt row is locked (select_for_update) and Certificate.attempt is one-to-one, so a
-    # certificate is created exactly once even when commits race.
-    if not _certificate_due(attempt, course) or certificates.exists_for(attempt):
-        return
+def _issue_certificate(attempt: Attempt, course: Course, now: datetime, events: Events) -> None:
+    # The caller holds the attempt row's lock and saw no certificate, and Certificate.attempt is
+    # one-to-one, so a certificate is created exactly once even when commits race.
     cert = certificates.certificate_issue(attempt=attempt, course=course, now=now)
     events.add(attempt, AttemptEvent.Kind.CERTIFICATE, now, code=cert.code)
     log.info("certificate_issued", extra={"attempt_id": str(attempt.id), "code": cert.code})

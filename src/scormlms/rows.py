@@ -1,0 +1,132 @@
+"""Hand-written SQL for the hot paths, read and written with Django's own field conversions.
+
+Building a query with the ORM costs 0.3–1 ms of CPU (docs/BENCHMARKS.md, "Commit throughput");
+the commit, state and authentication paths run hundreds of times a second, so their SQL is
+written out once with placeholders, and this module turns rows into model instances (and
+instances into parameters) exactly as the ORM would on SQLite and PostgreSQL: the converters
+and ``get_db_prep_save`` of each field, ``Model.from_db`` for the instance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Generic, TypeVar
+
+from django.db import connection
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
+Converter = Callable[[Any, Any, Any], Any]
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Columns(Generic[M]):
+    """Some columns of one model under a table alias: a select list and a row reader.
+
+    ``names`` are field names; they are kept in the model's field order, as ``from_db`` needs.
+    """
+
+    def __init__(self, model: type[M], names: Iterable[str], alias: str | None = None) -> None:
+        wanted = set(names) | {_pk(model).name}
+        self.model = model
+        self.alias = alias or model._meta.db_table
+        self.fields: list[Field[Any, Any]] = [
+            f for f in model._meta.concrete_fields if f.name in wanted
+        ]
+        unknown = wanted - {f.name for f in self.fields}
+        if unknown:
+            raise ValueError(f"{model.__name__} has no columns {sorted(unknown)}")
+        self.attnames = [f.attname for f in self.fields]
+        self.sql = ", ".join(f"{quoted(self.alias)}.{quoted(f.column)}" for f in self.fields)
+        self.width = len(self.fields)
+        self._pk_index = next(i for i, f in enumerate(self.fields) if f.primary_key)
+        self._converters: dict[str, list[tuple[int, list[Converter], Any]]] = {}
+
+    def converters(self) -> list[tuple[int, list[Converter], Any]]:
+        """What SQLCompiler.get_converters gives for these columns on the current database."""
+        vendor = connection.vendor
+        found = self._converters.get(vendor)
+        if found is None:
+            found = []
+            for index, field in enumerate(self.fields):
+                col = field.get_col(self.alias)
+                chain = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                if chain:
+                    found.append((index, chain, col))
+            self._converters[vendor] = found
+        return found
+
+    def load(self, row: Sequence[Any], start: int = 0) -> M | None:
+        """The instance in ``row[start:start + width]``; None when its key is NULL (outer join)."""
+        values = list(row[start : start + self.width])
+        if values[self._pk_index] is None:
+            return None
+        for index, chain, col in self.converters():
+            value = values[index]
+            for convert in chain:
+                value = convert(value, col, connection)
+            values[index] = value
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+    def load_all(self, rows: Iterable[Sequence[Any]]) -> list[M]:
+        return [m for m in (self.load(r) for r in rows) if m is not None]
+
+
+def _pk(model: type[Model]) -> Field[Any, Any]:
+    pk = model._meta.pk
+    assert pk is not None
+    return pk
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return field
+
+
+def params(instance: Model, names: Sequence[str]) -> list[Any]:
+    """The database values of some fields of ``instance``, as the ORM would save them."""
+    out = []
+    for name in names:
+        field = _field(type(instance), name)
+        out.append(field.get_db_prep_save(getattr(instance, field.attname), connection))
+    return out
+
+
+def key(model: type[Model], value: Any) -> Any:
+    """A primary-key value as the database stores it (a UUID is 32 hex digits on SQLite)."""
+    return _pk(model).get_db_prep_value(value, connection)
+
+
+_UPDATES: dict[tuple[type[Model], tuple[str, ...]], str] = {}
+
+
+def update(instance: Model, names: Sequence[str]) -> None:
+    """``instance.save(update_fields=names)`` without building the query each time."""
+    model = type(instance)
+    sql = _UPDATES.get((model, tuple(names)))
+    if sql is None:
+        sets = ", ".join(f"{quoted(_field(model, n).column)} = %s" for n in names)
+        table = quoted(model._meta.db_table)
+        sql = f"UPDATE {table} SET {sets} WHERE {quoted(_pk(model).column)} = %s"
+        _UPDATES[(model, tuple(names))] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params(instance, names), key(model, instance.pk)])
+
+
+def insert(instances: Sequence[Model], names: Sequence[str]) -> None:
+    """One multi-row INSERT of ``names`` (the rows' own keys come from the database)."""
+    if not instances:
+        return
+    model = type(instances[0])
+    cols = ", ".join(quoted(_field(model, n).column) for n in names)
+    row = "(" + ", ".join(["%s"] * len(names)) + ")"
+    sql = f"INSERT INTO {quoted(model._meta.db_table)} ({cols}) VALUES " + ", ".join(
+        [row] * len(instances)
+    )
+    values = [v for instance in instances for v in params(instance, names)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)

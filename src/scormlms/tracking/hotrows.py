@@ -1,0 +1,188 @@
+"""The reads of the commit and state paths, in hand-written SQL (see ``scormlms.rows``).
+
+Each runs hundreds of times a second under load, so each is one statement with joins instead
+of one ORM query per model, and none of them reads the large columns (the CMI tree, the
+suspend_data, the course manifest) that the answer does not need.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+
+from scormlms.courses.models import Course, Enrolment
+from scormlms.rows import Columns, key
+from scormlms.tracking.models import Attempt, Certificate, LaunchSession, ScoAttempt
+
+ATTEMPT = Columns(
+    Attempt,
+    [f.name for f in Attempt._meta.concrete_fields],
+    alias="a",
+)
+# Every column the services and the certificate read; never the manifest or warnings.
+COURSE = Columns(
+    Course,
+    [
+        "course_id",
+        "title",
+        "standard",
+        "version",
+        "relaunch_policy",
+        "certificate_on",
+        "passing_score",
+        "updated_at",
+    ],
+    alias="c",
+)
+SESSION = Columns(
+    LaunchSession,
+    ["attempt", "item_id", "started_at", "finished_at", "initialized", "logged_keys"],
+    alias="s",
+)
+# A SCO attempt without its two large columns: the commit overwrites them, the state ignores them.
+SCO = Columns(
+    ScoAttempt,
+    [
+        f.name
+        for f in ScoAttempt._meta.concrete_fields
+        if f.name not in ("cmi", "suspend_data", "location")
+    ],
+    alias="sc",
+)
+ENROLMENT = Columns(Enrolment, ["learner", "course", "current_attempt"], alias="e")
+
+
+CERTIFICATE = Columns(
+    Certificate, [f.name for f in Certificate._meta.concrete_fields], alias="cert"
+)
+
+
+def _with_certificate(attempt: Attempt, row: Sequence[Any], start: int) -> None:
+    """Cache the attempt's certificate (or its absence) as ``select_related`` would, so
+    ``attempt.certificate`` costs no query."""
+    cert = CERTIFICATE.load(row, start)
+    if cert is not None:
+        cert.attempt = attempt  # also caches the reverse side, as the ORM does
+    else:
+        Attempt.certificate.related.set_cached_value(attempt, None)
+
+
+def _select(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_LOCK_SQL = (
+    f"SELECT {ATTEMPT.sql}, {COURSE.sql} "
+    'FROM "tracking_attempt" a JOIN "courses_course" c ON c."id" = a."course_id" '
+    'WHERE a."id" = %s'
+)
+
+
+def attempt_locked(attempt_id: uuid.UUID) -> Attempt | None:
+    """The attempt with its course, its row locked: the lock every writer of the attempt's rows
+    takes. Read its other rows only after this returns (``commit_rows``): rows joined into a
+    locking query are read from the snapshot taken before the wait (PostgreSQL, READ COMMITTED)."""
+    sql = _LOCK_SQL
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF a"  # SQLite needs none: its IMMEDIATE transaction locks the file
+    rows = _select(sql, [key(Attempt, attempt_id)])
+    if not rows:
+        return None
+    attempt = ATTEMPT.load(rows[0])
+    course = COURSE.load(rows[0], ATTEMPT.width)
+    assert attempt is not None and course is not None
+    attempt.course = course
+    return attempt
+
+
+# A bookmark: a location or suspend_data; SPEC §5's progress heuristic needs only whether.
+_BOOKMARK = "sc.\"location\" <> '' OR sc.\"suspend_data\" <> ''"
+
+_COMMIT_SQL = (
+    f"SELECT {SESSION.sql}, {CERTIFICATE.sql}, {SCO.sql}, {_BOOKMARK} "
+    'FROM "tracking_launchsession" s '
+    'LEFT JOIN "tracking_certificate" cert ON cert."attempt_id" = s."attempt_id" '
+    'LEFT JOIN "tracking_scoattempt" sc ON sc."attempt_id" = s."attempt_id" '
+    'WHERE s."id" = %s AND s."attempt_id" = %s'
+)
+
+
+def commit_rows(
+    attempt: Attempt, session_id: str
+) -> tuple[LaunchSession, list[tuple[ScoAttempt, bool]]] | None:
+    """The launch session of a token (None when it is not this attempt's), and the attempt's
+    SCO attempts without their large columns, each with whether it holds a bookmark. Caches
+    the attempt's certificate (or its absence)."""
+    try:
+        session_key = key(LaunchSession, uuid.UUID(session_id))
+    except ValueError:
+        return None
+    rows = _select(_COMMIT_SQL, [session_key, key(Attempt, attempt.id)])
+    if not rows:
+        return None
+    session = SESSION.load(rows[0])
+    assert session is not None
+    session.attempt = attempt
+    _with_certificate(attempt, rows[0], SESSION.width)
+    start = SESSION.width + CERTIFICATE.width
+    return session, _scos(rows, start)
+
+
+def _scos(rows: list[tuple[Any, ...]], start: int) -> list[tuple[ScoAttempt, bool]]:
+    out = []
+    for row in rows:
+        sco = SCO.load(row, start)
+        if sco is not None:
+            out.append((sco, bool(row[-1])))
+    return out
+
+
+_SCOS_SQL = (
+    f'SELECT {SCO.sql}, {_BOOKMARK} FROM "tracking_scoattempt" sc WHERE sc."attempt_id" = %s'
+)
+
+
+def sco_rows(attempt_id: uuid.UUID) -> list[tuple[ScoAttempt, bool]]:
+    """The attempt's SCO attempts as ``commit_rows`` gives them."""
+    return _scos(_select(_SCOS_SQL, [key(Attempt, attempt_id)]), 0)
+
+
+_STATE_SQL = (
+    f"SELECT {ENROLMENT.sql}, {ATTEMPT.sql}, {CERTIFICATE.sql} "
+    'FROM "courses_enrolment" e '
+    'LEFT JOIN "tracking_attempt" a ON a."id" = e."current_attempt_id" '
+    'LEFT JOIN "tracking_certificate" cert ON cert."attempt_id" = a."id" '
+    'WHERE e."learner_id" = %s AND e."course_id" = %s'
+)
+
+
+def enrolment_row(learner_id: int, course: Course) -> Enrolment | None:
+    """The learner's enrolment in the course with its current attempt and that attempt's
+    certificate (all cached on the instances); None when not enrolled."""
+    rows = _select(_STATE_SQL, [learner_id, course.pk])
+    if not rows:
+        return None
+    row = rows[0]
+    enrolment = ENROLMENT.load(row)
+    attempt = ATTEMPT.load(row, ENROLMENT.width)
+    assert enrolment is not None
+    enrolment.course = course
+    enrolment.current_attempt = attempt
+    if attempt is not None:
+        attempt.course = course
+        _with_certificate(attempt, row, ENROLMENT.width + ATTEMPT.width)
+    return enrolment
+
+
+_COURSE_SQL = f'SELECT {COURSE.sql} FROM "courses_course" c WHERE c."course_id" = %s'
+
+
+def course_by_id(course_id: str) -> Course | None:
+    """A course by its public id, without its manifest (tens of KB for a large package)."""
+    rows = _select(_COURSE_SQL, [course_id])
+    return COURSE.load(rows[0]) if rows else None
