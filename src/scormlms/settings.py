@@ -124,8 +124,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters travel beside the SQL instead of being quoted into it (a commit carries ~14 KB
+    # of JSON), and psycopg prepares a statement once it has run 5 times, so the hot paths skip
+    # PostgreSQL's parse and plan (docs/BENCHMARKS.md, "Commit throughput").
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Raw-SQL session reads save ORM query-building CPU (docs/BENCHMARKS.md, "Commit throughput").
+SESSION_ENGINE = "scormlms.accounts.sessions"
+# Raw-SQL get_user saves ORM query-building CPU (docs/BENCHMARKS.md, "Commit throughput").
+AUTHENTICATION_BACKENDS = ["scormlms.accounts.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
