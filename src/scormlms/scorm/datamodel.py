@@ -242,7 +242,6 @@ LOCALIZED: dict[str, frozenset[str]] = {
     )
 }
 _LANG_DELIMITER = re.compile(r"\{lang=[^}]*\}")
-_INDEX = re.compile(r"\d+", re.ASCII)
 
 # Any other string leaf: the largest SPM in either data model (cmi.suspend_data, 2004).
 MAX_LEAF_LENGTH = 64000
@@ -261,49 +260,62 @@ def validate_cmi_tree(
     element's length limit (64000 by default); keys are short plain names; nesting and size
     are bounded. Key fields found in the tree obey the same rules as in
     :func:`validate_values`. Errors name the dotted CMI path (``cmi.interactions.0.id``).
+
+    It runs on every commit, so the walk carries each node's dotted path and its pattern
+    (indexes as ``n``) along instead of rebuilding them from the parts.
     """
-    _rules(standard)
+    rules = _rules(standard)
+    aliases = TREE_ALIASES[standard]
     error = TYPE_MISMATCH[standard]
     if isinstance(cmi, Mapping) and list(cmi) == ["cmi"]:
         cmi = cmi["cmi"]
     if not isinstance(cmi, Mapping):
         raise InvalidValue("cmi", "must be an object", error)
     nodes = 0
-    stack: list[tuple[tuple[str, ...], object, int]] = [(("cmi",), cmi, 1)]
+    # (dotted path, pattern, value, depth)
+    stack: list[tuple[str, str, object, int]] = [("cmi", "cmi", cmi, 1)]
     while stack:
-        path, node, depth = stack.pop()
+        dotted, pattern, node, depth = stack.pop()
         nodes += 1
         if nodes > max_nodes:
             raise InvalidValue("cmi", f"at most {max_nodes} values in the tree", error)
-        dotted = ".".join(path)
-        pattern = ".".join("n" if _INDEX.fullmatch(part) else part for part in path)
-        key_field = pattern if pattern in RULES[standard] else TREE_ALIASES[standard].get(pattern)
+        key_field = pattern if pattern in rules else aliases.get(pattern)
         if key_field is not None:
-            _check(standard, dotted, RULES[standard][key_field], node)
+            _check(standard, dotted, rules[key_field], node)
         elif isinstance(node, Mapping | list):
             if depth > max_depth:
                 raise InvalidValue(dotted, f"nested at most {max_depth} levels deep", error)
-            stack.extend(_children(standard, path, node, depth))
+            _push_children(standard, dotted, pattern, node, depth, stack)
         else:
             _check_leaf(standard, pattern, dotted, node)
 
 
-def _children(
-    standard: str, path: tuple[str, ...], node: Mapping[object, object] | list[object], depth: int
-) -> list[tuple[tuple[str, ...], object, int]]:
+def _push_children(
+    standard: str,
+    dotted: str,
+    pattern: str,
+    node: Mapping[object, object] | list[object],
+    depth: int,
+    stack: list[tuple[str, str, object, int]],
+) -> None:
     if isinstance(node, list):
-        return [((*path, str(index)), child, depth + 1) for index, child in enumerate(node)]
-    children = []
+        index_pattern = pattern + ".n"
+        stack.extend(
+            (f"{dotted}.{i}", index_pattern, child, depth + 1) for i, child in enumerate(node)
+        )
+        return
     for key, child in node.items():
         if not isinstance(key, str) or not key or "." in key or len(key) > MAX_KEY_LENGTH:
             raise InvalidValue(
-                ".".join(path),
+                dotted,
                 f"keys must be names of 1 to {MAX_KEY_LENGTH} characters without dots",
                 TYPE_MISMATCH[standard],
             )
-        child_path = path if key == CHILD_ARRAY and isinstance(child, list) else (*path, key)
-        children.append((child_path, child, depth + 1))
-    return children
+        if key == CHILD_ARRAY and isinstance(child, list):
+            stack.append((dotted, pattern, child, depth + 1))
+        else:
+            part = "n" if key.isascii() and key.isdigit() else key
+            stack.append((f"{dotted}.{key}", f"{pattern}.{part}", child, depth + 1))
 
 
 def _check_leaf(standard: str, pattern: str, dotted: str, value: object) -> None:
