@@ -104,29 +104,58 @@ def key(model: type[Model], value: Any) -> Any:
 _UPDATES: dict[tuple[type[Model], tuple[str, ...]], str] = {}
 
 
-def update(instance: Model, names: Sequence[str]) -> None:
-    """``instance.save(update_fields=names)`` without building the query each time."""
-    model = type(instance)
+def _update_sql(model: type[Model], names: Sequence[str]) -> str:
     sql = _UPDATES.get((model, tuple(names)))
     if sql is None:
         sets = ", ".join(f"{quoted(_field(model, n).column)} = %s" for n in names)
         table = quoted(model._meta.db_table)
         sql = f"UPDATE {table} SET {sets} WHERE {quoted(_pk(model).column)} = %s"
         _UPDATES[(model, tuple(names))] = sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params(instance, names), key(model, instance.pk)])
+    return sql
 
 
-def insert(instances: Sequence[Model], names: Sequence[str]) -> None:
-    """One multi-row INSERT of ``names`` (the rows' own keys come from the database)."""
-    if not instances:
-        return
-    model = type(instances[0])
+def _insert_sql(model: type[Model], names: Sequence[str], count: int) -> str:
     cols = ", ".join(quoted(_field(model, n).column) for n in names)
     row = "(" + ", ".join(["%s"] * len(names)) + ")"
-    sql = f"INSERT INTO {quoted(model._meta.db_table)} ({cols}) VALUES " + ", ".join(
-        [row] * len(instances)
-    )
-    values = [v for instance in instances for v in params(instance, names)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+    return f"INSERT INTO {quoted(model._meta.db_table)} ({cols}) VALUES " + ", ".join([row] * count)
+
+
+class Batch:
+    """Writes gathered during a service call and sent together at its end.
+
+    On PostgreSQL they travel as one statement (each but the last in a data-modifying ``WITH``
+    clause, which runs exactly once: PostgreSQL docs, "Data-Modifying Statements in WITH"),
+    so a commit pays one round trip for all its writes; elsewhere one statement each. The
+    writes must touch different rows: they share one snapshot.
+    """
+
+    def __init__(self) -> None:
+        self._statements: list[tuple[str, list[Any]]] = []
+
+    def update(self, instance: Model, names: Sequence[str]) -> None:
+        """``instance.save(update_fields=names)``."""
+        model = type(instance)
+        values = [*params(instance, names), key(model, instance.pk)]
+        self._statements.append((_update_sql(model, names), values))
+
+    def insert(self, instances: Sequence[Model], names: Sequence[str]) -> None:
+        """One multi-row INSERT of ``names`` (the rows' own keys come from the database)."""
+        if instances:
+            sql = _insert_sql(type(instances[0]), names, len(instances))
+            values = [v for instance in instances for v in params(instance, names)]
+            self._statements.append((sql, values))
+
+    def send(self) -> None:
+        statements, self._statements = self._statements, []
+        if not statements:
+            return
+        with connection.cursor() as cursor:
+            if connection.vendor != "postgresql":
+                for sql, values in statements:
+                    cursor.execute(sql, values)
+                return
+            *first, (last_sql, last_values) = statements
+            clauses = ", ".join(f"w{i} AS ({sql})" for i, (sql, _) in enumerate(first))
+            sql = f"WITH {clauses} {last_sql}" if first else last_sql
+            cursor.execute(sql, [v for _, values in statements for v in values])
+

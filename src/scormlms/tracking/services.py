@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from scormlms.courses.models import Course, Enrolment, Item
 from scormlms.courses.selectors import course_items
-from scormlms.rows import insert as rows_insert
-from scormlms.rows import update as rows_write
+from scormlms.rows import Batch
 from scormlms.scorm import outcome as rules
 from scormlms.scorm.duration import add_session_time
 from scormlms.scorm.preload import preload_tree
@@ -106,8 +105,12 @@ class Events(list[AttemptEvent]):
             AttemptEvent(attempt=attempt, item_id=item_id, kind=kind, data=data, created_at=now)
         )
 
-    def save(self) -> None:
-        rows_insert(self, ["attempt", "item_id", "kind", "data", "created_at"])
+    def save(self, batch: Batch | None = None) -> None:
+        """Insert the rows now, or as part of ``batch``."""
+        writes = batch or Batch()
+        writes.insert(self, ["attempt", "item_id", "kind", "data", "created_at"])
+        if batch is None:
+            writes.send()
         self.clear()
 
 
@@ -504,9 +507,10 @@ def result_record(
     items = course_items(course)
     item = next((i for i in items if i.item_id == item_id), None)
     _apply_outcome(sco, _derive(sco, item, course))
-    rows_write(sco, columns)
+    writes = Batch()  # every write of the commit, sent as one statement on PostgreSQL
+    writes.update(sco, columns)
 
-    _log_runtime(attempt, session, payload, now, item_id, events)
+    _log_runtime(attempt, session, payload, now, item_id, events, writes)
     attempt.commit_count += 1
     attempt.last_commit_at = now
     if finish:
@@ -516,7 +520,7 @@ def result_record(
         for s, bookmark in rows
     }
     _recompute_attempt(attempt, course, items, outcomes, now, events)
-    rows_write(attempt, _ATTEMPT_WRITE)
+    writes.update(attempt, _ATTEMPT_WRITE)
     summary = {
         "seq": seq,
         "progressPercent": sco.progress_percent,
@@ -532,7 +536,8 @@ def result_record(
     log.info(kind, extra={"attempt_id": str(attempt.id), "item_id": item_id, **summary})
     if _certificate_due(attempt, course) and not certificates.exists_for(attempt):
         _issue_certificate(attempt, course, now, events)
-    events.save()
+    events.save(writes)
+    writes.send()
     return RecordResult(attempt=attempt, sco=sco, stale=False)
 
 
@@ -543,6 +548,7 @@ def _log_runtime(
     now: datetime,
     item_id: str,
     events: Events,
+    writes: Batch,
 ) -> None:
     """SPEC §9: the session's first Initialize and its first 10 unique SetValue keys."""
     changed = False
@@ -566,7 +572,7 @@ def _log_runtime(
             extra={"attempt_id": str(attempt.id), "item_id": item_id, "keys": new_keys},
         )
     if changed or session.finished_at is not None:
-        rows_write(session, _SESSION_WRITE)
+        writes.update(session, _SESSION_WRITE)
 
 
 def _issue_certificate(attempt: Attempt, course: Course, now: datetime, events: Events) -> None:
