@@ -158,4 +158,3 @@ class Batch:
             clauses = ", ".join(f"w{i} AS ({sql})" for i, (sql, _) in enumerate(first))
             sql = f"WITH {clauses} {last_sql}" if first else last_sql
             cursor.execute(sql, [v for _, values in statements for v in values])
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -76,61 +77,59 @@ def _select(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-_LOCK_SQL = (
-    f"SELECT {ATTEMPT.sql}, {COURSE.sql} "
-    'FROM "tracking_attempt" a JOIN "courses_course" c ON c."id" = a."course_id" '
-    'WHERE a."id" = %s'
-)
-
-
-def attempt_locked(attempt_id: uuid.UUID) -> Attempt | None:
-    """The attempt with its course, its row locked: the lock every writer of the attempt's rows
-    takes. Read its other rows only after this returns (``commit_rows``): rows joined into a
-    locking query are read from the snapshot taken before the wait (PostgreSQL, READ COMMITTED)."""
-    sql = _LOCK_SQL
-    if connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF a"  # SQLite needs none: its IMMEDIATE transaction locks the file
-    rows = _select(sql, [key(Attempt, attempt_id)])
-    if not rows:
-        return None
-    attempt = ATTEMPT.load(rows[0])
-    course = COURSE.load(rows[0], ATTEMPT.width)
-    assert attempt is not None and course is not None
-    attempt.course = course
-    return attempt
-
-
 # A bookmark: a location or suspend_data; SPEC §5's progress heuristic needs only whether.
 _BOOKMARK = "sc.\"location\" <> '' OR sc.\"suspend_data\" <> ''"
 
 _COMMIT_SQL = (
-    f"SELECT {SESSION.sql}, {CERTIFICATE.sql}, {SCO.sql}, {_BOOKMARK} "
-    'FROM "tracking_launchsession" s '
-    'LEFT JOIN "tracking_certificate" cert ON cert."attempt_id" = s."attempt_id" '
-    'LEFT JOIN "tracking_scoattempt" sc ON sc."attempt_id" = s."attempt_id" '
-    'WHERE s."id" = %s AND s."attempt_id" = %s'
+    f"SELECT {ATTEMPT.sql}, {COURSE.sql}, {SESSION.sql}, {CERTIFICATE.sql}, {SCO.sql}, "
+    f"{_BOOKMARK} "
+    'FROM "tracking_attempt" a '
+    'JOIN "courses_course" c ON c."id" = a."course_id" '
+    'JOIN "tracking_launchsession" s ON s."id" = %s AND s."attempt_id" = a."id" '
+    'JOIN "tracking_scoattempt" sc ON sc."attempt_id" = a."id" '
+    'LEFT JOIN "tracking_certificate" cert ON cert."attempt_id" = a."id" '
+    'WHERE a."id" = %s'
 )
+# The attempt row is the lock every writer of the attempt's rows takes. The session and SCO rows
+# are locked too, and that is what makes reading them in the same statement safe: when the
+# attempt's lock had to be waited for, PostgreSQL re-reads the newest version of every row the
+# statement locks before returning it (READ COMMITTED, "EvalPlanQual"), while rows it does not
+# lock stay as they were when the statement began. The course never changes under a commit; the
+# certificate may, so the caller re-checks it before issuing one. SQLite needs no lock: its
+# IMMEDIATE transaction holds the whole file.
+_COMMIT_LOCK = " FOR UPDATE OF a, s, sc"
 
 
-def commit_rows(
-    attempt: Attempt, session_id: str
-) -> tuple[LaunchSession, list[tuple[ScoAttempt, bool]]] | None:
-    """The launch session of a token (None when it is not this attempt's), and the attempt's
-    SCO attempts without their large columns, each with whether it holds a bookmark. Caches
-    the attempt's certificate (or its absence)."""
+@dataclass
+class CommitRows:
+    attempt: Attempt  # with its course and certificate (or its absence) cached
+    session: LaunchSession
+    scos: list[tuple[ScoAttempt, bool]]  # without their large columns; whether bookmarked
+
+
+def commit_rows(attempt_id: uuid.UUID, session_id: str) -> CommitRows | None:
+    """Everything a commit reads, locked, in one statement; None when the attempt, the token's
+    session of that attempt or its SCO attempts are missing."""
     try:
         session_key = key(LaunchSession, uuid.UUID(session_id))
     except ValueError:
         return None
-    rows = _select(_COMMIT_SQL, [session_key, key(Attempt, attempt.id)])
+    sql = _COMMIT_SQL
+    if connection.features.has_select_for_update_of:
+        sql += _COMMIT_LOCK
+    rows = _select(sql, [session_key, key(Attempt, attempt_id)])
     if not rows:
         return None
-    session = SESSION.load(rows[0])
-    assert session is not None
+    first = rows[0]
+    attempt = ATTEMPT.load(first)
+    course = COURSE.load(first, ATTEMPT.width)
+    session = SESSION.load(first, ATTEMPT.width + COURSE.width)
+    assert attempt is not None and course is not None and session is not None
+    attempt.course = course
     session.attempt = attempt
-    _with_certificate(attempt, rows[0], SESSION.width)
-    start = SESSION.width + CERTIFICATE.width
-    return session, _scos(rows, start)
+    _with_certificate(attempt, first, ATTEMPT.width + COURSE.width + SESSION.width)
+    start = ATTEMPT.width + COURSE.width + SESSION.width + CERTIFICATE.width
+    return CommitRows(attempt=attempt, session=session, scos=_scos(rows, start))
 
 
 def _scos(rows: list[tuple[Any, ...]], start: int) -> list[tuple[ScoAttempt, bool]]:

@@ -25,7 +25,7 @@ from scormlms.scorm.duration import add_session_time
 from scormlms.scorm.preload import preload_tree
 from scormlms.scorm.rollup import CourseOutcome, TrackedItem, aggregate
 from scormlms.tracking import certificates, hotrows
-from scormlms.tracking.models import Attempt, AttemptEvent, LaunchSession, ScoAttempt
+from scormlms.tracking.models import Attempt, AttemptEvent, Certificate, LaunchSession, ScoAttempt
 from scormlms.tracking.payloads import PayloadError, ResultPayload
 from scormlms.tracking.tokens import LaunchClaims, token_make
 
@@ -448,15 +448,12 @@ def result_record(
         raise Forbidden("The launch token belongs to another attempt.")
     # The attempt row is the lock every writer of the attempt's rows takes; everything else is
     # read after it is held, so a commit waiting for the lock never acts on stale rows.
-    attempt = hotrows.attempt_locked(payload.attempt_id)
-    if attempt is None:
-        raise NotFound("No such attempt.")
+    found = hotrows.commit_rows(payload.attempt_id, claims.session_id)
+    if found is None:
+        raise _commit_refusal(payload.attempt_id, learner)
+    attempt, session, rows = found.attempt, found.session, found.scos
     if attempt.learner_id != learner.pk:
         raise Forbidden("This attempt belongs to another learner.")
-    found = hotrows.commit_rows(attempt, claims.session_id)
-    if found is None:
-        raise Forbidden("The launch token does not match this attempt.")
-    session, rows = found
     course = attempt.course
     if payload.learner_id and payload.learner_id != learner.get_username():
         raise Forbidden("learnerId does not match the logged-in learner.")
@@ -486,6 +483,8 @@ def result_record(
                 "stored_seq": sco.commit_seq,
             },
         )
+        if _certificate_due(attempt, course):
+            _certificate_issued(attempt)  # the answer shows the certificate a later commit issued
         return RecordResult(attempt=attempt, sco=sco, stale=True)
 
     events = Events()
@@ -534,11 +533,35 @@ def result_record(
     kind = AttemptEvent.Kind.FINISH if finish else AttemptEvent.Kind.COMMIT
     events.add(attempt, kind, now, item_id=item_id, **summary)
     log.info(kind, extra={"attempt_id": str(attempt.id), "item_id": item_id, **summary})
-    if _certificate_due(attempt, course) and not certificates.exists_for(attempt):
+    if _certificate_due(attempt, course) and not _certificate_issued(attempt):
         _issue_certificate(attempt, course, now, events)
     events.save(writes)
     writes.send()
     return RecordResult(attempt=attempt, sco=sco, stale=False)
+
+
+def _commit_refusal(attempt_id: uuid.UUID, learner: AbstractBaseUser) -> Exception:
+    """Why ``hotrows.commit_rows`` found nothing, in the order the checks are documented."""
+    attempt = Attempt.objects.filter(id=attempt_id).first()
+    if attempt is None:
+        return NotFound("No such attempt.")
+    if attempt.learner_id != learner.pk:
+        return Forbidden("This attempt belongs to another learner.")
+    if not attempt.sco_attempts.exists():  # start always creates one: the data was reset
+        return NotFound("No SCO attempt for this item.")
+    return Forbidden("The launch token does not match this attempt.")
+
+
+def _certificate_issued(attempt: Attempt) -> bool:
+    """Whether the attempt has its certificate, read again when the commit's read saw none:
+    that read does not lock the certificate table (``hotrows.commit_rows``)."""
+    if certificates.exists_for(attempt):
+        return True
+    cert = Certificate.objects.filter(attempt_id=attempt.id).first()
+    if cert is None:
+        return False
+    cert.attempt = attempt  # caches it for the answer's certificateUrl
+    return True
 
 
 def _log_runtime(
