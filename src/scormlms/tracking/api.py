@@ -181,9 +181,9 @@ def attempt_discard(request: HttpRequest) -> HttpResponse:
 @json_errors
 def enrolment_state(request: HttpRequest, course_id: str) -> HttpResponse:
     """``GET /lms/enrolments/<courseId>/state`` — never cached (seed 003 §6)."""
-    course = _course(course_id)
-    state = selectors.enrolment_state(learner=request.user, course=course)  # type: ignore[arg-type]
+    state = selectors.enrolment_state(learner=request.user, course_id=course_id)  # type: ignore[arg-type]
     if state is None:
+        _course(course_id)  # 404 when there is no such course
         raise services.Forbidden("You are not enrolled in this course.")
     response = JsonResponse(state.fields)
     response["Cache-Control"] = "no-store"

@@ -141,41 +141,51 @@ def _scos(rows: list[tuple[Any, ...]], start: int) -> list[tuple[ScoAttempt, boo
     return out
 
 
-_SCOS_SQL = (
-    f'SELECT {SCO.sql}, {_BOOKMARK} FROM "tracking_scoattempt" sc WHERE sc."attempt_id" = %s'
-)
-
-
-def sco_rows(attempt_id: uuid.UUID) -> list[tuple[ScoAttempt, bool]]:
-    """The attempt's SCO attempts as ``commit_rows`` gives them."""
-    return _scos(_select(_SCOS_SQL, [key(Attempt, attempt_id)]), 0)
-
-
 _STATE_SQL = (
-    f"SELECT {ENROLMENT.sql}, {ATTEMPT.sql}, {CERTIFICATE.sql} "
-    'FROM "courses_enrolment" e '
+    f"SELECT {COURSE.sql}, {ENROLMENT.sql}, {ATTEMPT.sql}, {CERTIFICATE.sql}, {SCO.sql}, "
+    f"{_BOOKMARK} "
+    'FROM "courses_course" c '
+    'LEFT JOIN "courses_enrolment" e ON e."course_id" = c."id" AND e."learner_id" = %s '
     'LEFT JOIN "tracking_attempt" a ON a."id" = e."current_attempt_id" '
     'LEFT JOIN "tracking_certificate" cert ON cert."attempt_id" = a."id" '
-    'WHERE e."learner_id" = %s AND e."course_id" = %s'
+    'LEFT JOIN "tracking_scoattempt" sc ON sc."attempt_id" = a."id" '
 )
 
 
-def enrolment_row(learner_id: int, course: Course) -> Enrolment | None:
-    """The learner's enrolment in the course with its current attempt and that attempt's
-    certificate (all cached on the instances); None when not enrolled."""
-    rows = _select(_STATE_SQL, [learner_id, course.pk])
+@dataclass
+class StateRows:
+    course: Course
+    enrolment: Enrolment | None  # None: not enrolled; else with its current attempt cached
+    scos: list[ScoAttempt]  # of the current attempt, without their large columns
+
+
+def state_rows(
+    learner_id: int, *, course_pk: int | None = None, course_id: str = ""
+) -> StateRows | None:
+    """A course (by key or public id) with the learner's enrolment, current attempt, its
+    certificate and SCO results, in one statement; None when there is no such course."""
+    value: int | str
+    if course_pk is not None:
+        where, value = 'c."id" = %s', course_pk
+    else:
+        where, value = 'c."course_id" = %s', course_id
+    rows = _select(_STATE_SQL + "WHERE " + where, [learner_id, value])
     if not rows:
         return None
-    row = rows[0]
-    enrolment = ENROLMENT.load(row)
-    attempt = ATTEMPT.load(row, ENROLMENT.width)
-    assert enrolment is not None
-    enrolment.course = course
-    enrolment.current_attempt = attempt
+    first = rows[0]
+    course = COURSE.load(first)
+    assert course is not None
+    enrolment = ENROLMENT.load(first, COURSE.width)
+    at = COURSE.width + ENROLMENT.width
+    attempt = ATTEMPT.load(first, at)
+    if enrolment is not None:
+        enrolment.course = course
+        enrolment.current_attempt = attempt
     if attempt is not None:
         attempt.course = course
-        _with_certificate(attempt, row, ENROLMENT.width + ATTEMPT.width)
-    return enrolment
+        _with_certificate(attempt, first, at + ATTEMPT.width)
+    scos = [sco for sco, _ in _scos(rows, at + ATTEMPT.width + CERTIFICATE.width)]
+    return StateRows(course=course, enrolment=enrolment, scos=scos)
 
 
 _COURSE_SQL = f'SELECT {COURSE.sql} FROM "courses_course" c WHERE c."course_id" = %s'

@@ -123,17 +123,21 @@ class EnrolmentState:
     fields: dict[str, Any]
 
 
-def enrolment_state(*, learner: AbstractBaseUser, course: Course) -> EnrolmentState | None:
-    """The learner's state in one course (None: not enrolled). Two queries: the enrolment with
-    its attempt and certificate, the attempt's SCO results (items are cached per version)."""
-    enrolment = hotrows.enrolment_row(learner.pk, course)
-    if enrolment is None:
+def enrolment_state(
+    *, learner: AbstractBaseUser, course: Course | None = None, course_id: str = ""
+) -> EnrolmentState | None:
+    """The learner's state in one course, given as an object or by its public id; None when
+    there is no such course or the learner is not enrolled. One query (items are cached per
+    course version)."""
+    rows = hotrows.state_rows(
+        learner.pk, course_pk=course.pk if course is not None else None, course_id=course_id
+    )
+    if rows is None or rows.enrolment is None:
         return None
-    attempt = enrolment.current_attempt
-    scos = [sco for sco, _ in hotrows.sco_rows(attempt.id)] if attempt is not None else []
+    attempt = rows.enrolment.current_attempt
     fields = attempt_fields(attempt)
-    fields["items"] = item_states(course_items(course), scos)
-    return EnrolmentState(course=course, attempt=attempt, fields=fields)
+    fields["items"] = item_states(course_items(rows.course), rows.scos)
+    return EnrolmentState(course=course or rows.course, attempt=attempt, fields=fields)
 
 
 def learner_cards(*, learner: AbstractBaseUser) -> list[dict[str, Any]]:

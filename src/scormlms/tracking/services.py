@@ -170,7 +170,7 @@ def course_outcome(
 
 def stored_outcome(sco: ScoAttempt, has_bookmark: bool | None = None) -> rules.ScoOutcome:
     """The derived fields of a SCO attempt; ``has_bookmark`` when its location and
-    suspend_data were not read (``hotrows.sco_rows``)."""
+    suspend_data were not read (``hotrows``)."""
     if has_bookmark is None:
         has_bookmark = bool(sco.location or sco.suspend_data)
     return rules.ScoOutcome(
