@@ -49,8 +49,10 @@ class Attempt(models.Model):
         indexes = [
             models.Index(fields=["learner", "course", "-launched_at"], name="attempt_state_idx"),
             models.Index(fields=["course", "status"], name="attempt_course_status_idx"),
-            models.Index(fields=["-last_commit_at"], name="attempt_last_commit_idx"),
         ]
+        # No index on last_commit_at: every commit changes it, and an indexed column changing
+        # makes PostgreSQL write a new entry in every index of the row (no HOT update). The
+        # staff table sorts 10,000 rows by it in milliseconds without one (docs/BENCHMARKS.md).
 
     def __str__(self) -> str:
         return f"{self.id} ({self.status})"
@@ -63,7 +65,10 @@ class ScoAttempt(models.Model):
     learners' data.
     """
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="sco_attempts")
+    # Indexed by the unique (attempt, item_id) constraint, whose first column it is.
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="sco_attempts", db_index=False
+    )
     item_id = models.CharField(max_length=255)
     standard = models.CharField(max_length=8)
     # Raw key values (SPEC §4), "" when unset; 1.2 and 2004 names share a column where they
@@ -134,7 +139,10 @@ class AttemptEvent(models.Model):
         COMPLETE = "complete"
         CERTIFICATE = "certificate"
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
+    # Indexed by event_attempt_idx, whose first column it is.
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     item_id = models.CharField(max_length=255, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     data = models.JSONField(default=dict, blank=True)
