@@ -128,7 +128,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters travel beside the SQL instead of being quoted into it (a commit carries ~14 KB
     # of JSON), and psycopg prepares a statement once it has run 5 times, so the hot paths skip
     # PostgreSQL's parse and plan (docs/BENCHMARKS.md, "Commit throughput").
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5  # Django's default None never prepares
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Raw-SQL session reads save ORM query-building CPU (docs/BENCHMARKS.md, "Commit throughput").
