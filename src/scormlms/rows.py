@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
+from django.db.models.base import ModelState
 
 M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, Any], Any]
@@ -60,19 +61,27 @@ class Columns(Generic[M]):
         return found
 
     def load(self, row: Sequence[Any], start: int = 0) -> M | None:
-        """The instance in ``row[start:start + width]``; None when its key is NULL (outer join)."""
+        """The instance in ``row[start:start + width]``; None when its key is NULL (outer join).
+
+        Built as ``Model.from_db`` builds it, minus ``__init__``: these models define none and no
+        receiver listens to their init signals, and on the hot paths ``__init__`` cost more than
+        the query. Columns not read are deferred, as with ``only()``.
+        """
         values = list(row[start : start + self.width])
         if values[self._pk_index] is None:
             return None
+        conn = connections[DEFAULT_DB_ALIAS]
         for index, chain, col in self.converters():
             value = values[index]
             for convert in chain:
-                value = convert(value, col, connection)
+                value = convert(value, col, conn)
             values[index] = value
-        return self.model.from_db(connection.alias, self.attnames, values)
-
-    def load_all(self, rows: Iterable[Sequence[Any]]) -> list[M]:
-        return [m for m in (self.load(r) for r in rows) if m is not None]
+        instance = self.model.__new__(self.model)
+        instance.__dict__.update(zip(self.attnames, values, strict=True))
+        state = instance._state = ModelState()
+        state.adding = False
+        state.db = conn.alias
+        return instance
 
 
 def _pk(model: type[Model]) -> Field[Any, Any]:

@@ -11,8 +11,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("", include("scormlms.courses.urls")),
+    # Django tries patterns in order: the runtime endpoints, hit most often, come first.
     path("", include("scormlms.tracking.urls")),
+    path("", include("scormlms.courses.urls")),
     path("", include("scormlms.player.urls")),
     path("", include("scormlms.dashboard.urls")),
 ]

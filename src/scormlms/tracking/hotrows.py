@@ -66,9 +66,8 @@ def _with_certificate(attempt: Attempt, row: Sequence[Any], start: int) -> None:
     ``attempt.certificate`` costs no query."""
     cert = CERTIFICATE.load(row, start)
     if cert is not None:
-        cert.attempt = attempt  # also caches the reverse side, as the ORM does
-    else:
-        Attempt.certificate.related.set_cached_value(attempt, None)
+        cert.attempt = attempt
+    Attempt.certificate.related.set_cached_value(attempt, cert)
 
 
 def _select(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:

@@ -560,7 +560,7 @@ def _certificate_issued(attempt: Attempt) -> bool:
     cert = Certificate.objects.filter(attempt_id=attempt.id).first()
     if cert is None:
         return False
-    cert.attempt = attempt  # caches it for the answer's certificateUrl
+    Attempt.certificate.related.set_cached_value(attempt, cert)  # for the answer's certificateUrl
     return True
 
 

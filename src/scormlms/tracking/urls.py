@@ -5,11 +5,11 @@ from scormlms.tracking import api, views
 app_name = "tracking"
 
 urlpatterns = [
+    path("api/scorm/result", api.scorm_result, name="result"),
+    path("lms/enrolments/<slug:course_id>/state", api.enrolment_state, name="state"),
     path("lms/attempt/start", api.attempt_start, name="start"),
     path("lms/attempt/discard", api.attempt_discard, name="discard"),
-    path("api/scorm/result", api.scorm_result, name="result"),
     path("scorm/runtime/commit", api.runtime_commit, name="runtime_commit"),
-    path("lms/enrolments/<slug:course_id>/state", api.enrolment_state, name="state"),
     path("lms/admin/enrolments", api.admin_enrolments, name="admin_enrolments"),
     path(
         "certificates/<str:code>/download", views.certificate_download, name="certificate_download"

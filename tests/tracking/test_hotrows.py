@@ -1,0 +1,118 @@
+"""The hand-written reads of the hot paths give the instances the ORM gives."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.db.models import Model
+from django.db.models.signals import post_init, pre_init
+from django.test.utils import CaptureQueriesContext
+
+from scormlms.courses.models import Course, Enrolment
+from scormlms.tracking import hotrows
+from scormlms.tracking.models import Attempt, Certificate, LaunchSession, ScoAttempt
+from tests.tracking.conftest import make_course
+
+pytestmark = pytest.mark.django_db
+
+
+def _same(loaded: Model, orm: Model, skip: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    assert type(loaded) is type(orm)
+    assert loaded._state.adding is False and loaded._state.db == "default"
+    for field in orm._meta.concrete_fields:
+        if field.attname in skip:
+            continue
+        assert getattr(loaded, field.attname) == getattr(orm, field.attname), field.attname
+
+
+def _passed_attempt(learner_factory):
+    course = make_course(passing_score=50)
+    ana = learner_factory(enrol=[course])
+    started = ana.start("c1")
+    ana.result(
+        started,
+        {"cmi.success_status": "passed", "cmi.score.scaled": "0.9", "cmi.location": "p3"},
+    )
+    return ana, started
+
+
+def test_commit_rows_match_the_orm_and_cost_one_query(learner_factory):
+    ana, started = _passed_attempt(learner_factory)
+    attempt_id = uuid.UUID(started["attemptId"])
+    session_id = LaunchSession.objects.get(attempt_id=attempt_id).id
+    with CaptureQueriesContext(connection) as ctx:
+        found = hotrows.commit_rows(attempt_id, str(session_id))
+    assert len(ctx.captured_queries) == 1
+    assert found is not None
+    attempt = Attempt.objects.get(id=attempt_id)
+    _same(found.attempt, attempt)
+    _same(found.session, LaunchSession.objects.get(id=session_id))
+    [(sco, bookmarked)] = found.scos
+    _same(sco, ScoAttempt.objects.get(attempt=attempt), skip={"cmi", "suspend_data", "location"})
+    assert bookmarked is True  # cmi.location was set
+    code = Certificate.objects.get(attempt=attempt).code
+    with CaptureQueriesContext(connection) as ctx:
+        assert found.attempt.course.course_id == "c1"
+        assert found.attempt.certificate.code == code
+    assert ctx.captured_queries == []  # course and certificate came with the read
+    # Columns not read are deferred, not wrong: reading one loads it.
+    assert found.attempt.course.manifest == Course.objects.get(course_id="c1").manifest
+    assert sco.location == "p3"
+
+
+def test_commit_rows_refuse_another_attempts_session(learner_factory):
+    ana, started = _passed_attempt(learner_factory)
+    other = learner_factory("bo", enrol=[Course.objects.get(course_id="c1")])
+    theirs = other.start("c1")
+    their_session = LaunchSession.objects.get(attempt_id=theirs["attemptId"]).id
+    assert hotrows.commit_rows(uuid.UUID(started["attemptId"]), str(their_session)) is None
+    assert hotrows.commit_rows(uuid.UUID(started["attemptId"]), "not-a-uuid") is None
+
+
+def test_state_rows_match_the_orm(learner_factory):
+    ana, started = _passed_attempt(learner_factory)
+    course = Course.objects.get(course_id="c1")
+    with CaptureQueriesContext(connection) as ctx:
+        by_id = hotrows.state_rows(ana.user.pk, course_id="c1")
+    assert len(ctx.captured_queries) == 1
+    by_pk = hotrows.state_rows(ana.user.pk, course_pk=course.pk)
+    assert by_id is not None and by_pk is not None
+    for rows in (by_id, by_pk):
+        _same(rows.course, course, skip={"manifest", "warnings", "description", "edition"})
+        enrolment = Enrolment.objects.get(learner=ana.user, course=course)
+        assert rows.enrolment is not None
+        _same(rows.enrolment, enrolment)
+        _same(rows.enrolment.current_attempt, enrolment.current_attempt)
+        assert [s.item_id for s in rows.scos] == ["sco1"]
+
+
+def test_state_rows_of_a_learner_not_enrolled_and_of_no_course(learner_factory):
+    make_course()
+    stranger = learner_factory("stranger")
+    rows = hotrows.state_rows(stranger.user.pk, course_id="c1")
+    assert rows is not None and rows.enrolment is None and rows.scos == []
+    assert hotrows.state_rows(stranger.user.pk, course_id="nope") is None
+
+
+@pytest.mark.parametrize(
+    "model", [Attempt, Course, Enrolment, LaunchSession, ScoAttempt, Certificate]
+)
+def test_no_init_signal_listens_to_the_models_built_without_init(model):
+    """rows.Columns.load skips Model.__init__; that is only right while nothing hooks it."""
+    assert "__init__" not in vars(model)
+    assert not pre_init.has_listeners(model) and not post_init.has_listeners(model)
+
+
+def test_commit_rows_know_an_attempt_has_no_certificate_without_asking_again(learner_factory):
+    course = make_course()
+    ana = learner_factory(enrol=[course])
+    started = ana.start("c1")
+    attempt_id = uuid.UUID(started["attemptId"])
+    session_id = LaunchSession.objects.get(attempt_id=attempt_id).id
+    found = hotrows.commit_rows(attempt_id, str(session_id))
+    assert found is not None
+    with CaptureQueriesContext(connection) as ctx, pytest.raises(Certificate.DoesNotExist):
+        found.attempt.certificate  # noqa: B018 - the attribute access is the lookup
+    assert ctx.captured_queries == []
