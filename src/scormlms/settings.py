@@ -131,7 +131,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # of JSON), and psycopg prepares a statement once it has run 5 times, so the hot paths skip
     # PostgreSQL's parse and plan (docs/BENCHMARKS.md, "Commit throughput").
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=5  # Django's default None never prepares
+        server_side_binding=True,
+        prepare_threshold=5,  # Django's default None never prepares
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -130,7 +130,7 @@ REJECTED = [
     ("1.2", "cmi.suspend_data", "x" * 64001, 405, "at most 64000 characters"),
     ("1.2", "cmi.suspend_data", "x" * 70000, 405, "at most 64000 characters"),
     ("1.2", "cmi.core.session_time", "PT5S", 405, TIMESPAN),
-    ("1.2", "cmi.core.session_time", "1:00:00", 405, TIMESPAN),
+    ("1.2", "cmi.core.session_time", "1:0:00", 405, TIMESPAN),
     ("2004", "cmi.completion_status", "passed", 406,
      "must be one of completed, incomplete, not attempted, unknown"),
     ("2004", "cmi.success_status", "completed", 406, "must be one of passed, failed, unknown"),

@@ -6,13 +6,22 @@ writes it as ``timeinterval (second,10)`` — the ISO 8601 duration
 ``P[yY][mM][dD][T[hH][nM][s[.s]S]]`` with a resolution of 0.01 second (SCORM 2004 4th ed.
 RTE 4.1, data type timeinterval; used by cmi.session_time and cmi.total_time, RTE 4.2).
 
+A 2004 span is read the way our browser runtime (scorm-again) accepts it, which is wider than
+SCORM's grammar: weeks (``P1W``), a fraction with "." or "," on any part (``PT1.5H``, ISO 8601
+§4.4.3.2 allows one), the "T" left out (``P1H``) and spans with no part (``P``, ``PT``: zero).
+The runtime has already told the SCO such a value was stored; refusing it here would throw away
+the learner's whole commit. A part the runtime lets through that is no number at all (``P..Y``)
+counts as zero. In 1.2 the runtime takes any number of hour digits. What we write back
+(total_time) is always the strict form. ``tests/scorm/test_runtime_agreement.py`` runs the
+runtime itself to keep the two in step.
+
 Seconds are handled as :class:`~decimal.Decimal` so that adding session times never drifts.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from scormlms.scorm.errors import InvalidValue
 
@@ -24,6 +33,7 @@ STANDARDS = ("1.2", "2004")
 SECONDS_PER = {
     "Y": Decimal(365 * 86400),
     "MO": Decimal(30 * 86400),
+    "W": Decimal(7 * 86400),
     "D": Decimal(86400),
     "H": Decimal(3600),
     "MI": Decimal(60),
@@ -34,10 +44,11 @@ SECONDS_PER = {
 # saturates there instead of producing a value SCORM 1.2 content could not read back.
 MAX_CMI_TIMESPAN = Decimal("35999999.99")
 
-_CMI_TIMESPAN = re.compile(r"(\d{2,4}):(\d{2}):(\d{2}(?:\.\d{1,2})?)", re.ASCII)
+_CMI_TIMESPAN = re.compile(r"(\d+):(\d{2}):(\d{2}(?:\.\d{1,2})?)", re.ASCII)
+_PART = r"[.,\d]+"  # a number, its fraction marked by "." or "," (or, rarely, no number)
 _TIMEINTERVAL = re.compile(
-    r"P(?:(?P<Y>\d+)Y)?(?:(?P<MO>\d+)M)?(?:(?P<D>\d+)D)?"
-    r"(?P<T>T(?:(?P<H>\d+)H)?(?:(?P<MI>\d+)M)?(?:(?P<S>\d+(?:\.\d+)?)S)?)?",
+    rf"P(?:(?P<Y>{_PART})Y)?(?:(?P<MO>{_PART})M)?(?:(?P<W>{_PART})W)?(?:(?P<D>{_PART})D)?"
+    rf"T?(?:(?P<H>{_PART})H)?(?:(?P<MI>{_PART})M)?(?:(?P<S>\d+(?:\.\d+)?)S)?",
     re.ASCII,
 )
 _CENTISECOND = Decimal("0.01")
@@ -68,13 +79,20 @@ def parse_duration(standard: str, text: str, *, field: str | None = None) -> Dec
         hours, minutes, seconds = match.groups()
         return Decimal(hours) * 3600 + Decimal(minutes) * 60 + Decimal(seconds)
     match = _TIMEINTERVAL.fullmatch(text)
-    # "P" alone, or a "T" with no time part after it, names no duration at all (ISO 8601).
-    if match is None or text == "P" or match["T"] == "T":
+    if match is None:
         raise InvalidValue(field, "must be an ISO 8601 duration such as PT1H2M3.5S", 406)
     return sum(
-        (Decimal(match[unit]) * factor for unit, factor in SECONDS_PER.items() if match[unit]),
+        (_number(match[unit]) * factor for unit, factor in SECONDS_PER.items() if match[unit]),
         Decimal(0),
     )
+
+
+def _number(text: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return Decimal(0)
+    return value if value.is_finite() else Decimal(0)
 
 
 def format_duration(standard: str, seconds: Decimal | float | int) -> str:
