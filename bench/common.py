@@ -451,6 +451,33 @@ class Server:
         self.app_meter = CpuMeter(lambda: descendants(self.proc.pid))
         self.db_meter = CpuMeter(self.db_pids) if self.db_pids else None
 
+    @classmethod
+    def spawn(
+        cls,
+        name: str,
+        argv: list[str],
+        *,
+        port: int,
+        ready: str,
+        env: dict[str, str],
+        home: Path,
+        db_pids: Callable[[], list[int]] | None = None,
+    ) -> Server:
+        """Start ``argv`` (listening on ``port``) in its own process group, its output in
+        ``home/server.log``, and wait until ``ready`` answers."""
+        log = home / "server.log"
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=home,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        wait_http(url + ready, proc, log)
+        return cls(name=name, url=url, proc=proc, log=log, db_pids=db_pids)
+
     def meters(self) -> list[CpuMeter]:
         return [m for m in (self.app_meter, self.db_meter) if m is not None]
 
@@ -828,6 +855,31 @@ class Tally:
         self.errors += 1
         if len(self.samples) < 5:
             self.samples.append(message[:300])
+
+
+def timed_request(
+    browser: Browser, tally: Tally, raw: bytes, check: Callable[[bytes], bool], label: str = ""
+) -> bytes | None:
+    """Send one prepared request on ``browser``'s connection and count it in ``tally``
+    (latency, bytes each way); the body when it answered 200 and ``check`` accepts it, else
+    None with the error recorded (prefixed with ``label``)."""
+    prefix = f"{label}: " if label else ""
+    sent, received = browser.conn.sent_bytes, browser.conn.received_bytes
+    started = time.monotonic()
+    try:
+        status, _, body = browser.conn.request(raw)
+    except OSError as error:
+        browser.conn.close()
+        tally.error(f"{prefix}{type(error).__name__}: {error}")
+        return None
+    tally.latencies.append(time.monotonic() - started)
+    tally.count += 1
+    tally.sent += browser.conn.sent_bytes - sent
+    tally.received += browser.conn.received_bytes - received
+    if status != 200 or not check(body):
+        tally.error(f"{prefix}{status} {body[:200]!r}")
+        return None
+    return body
 
 
 def _child(

@@ -50,6 +50,7 @@ from common import (  # noqa: E402
     scormlms_login,
     split,
     summary,
+    timed_request,
 )
 
 COURSE = "soak2004"
@@ -76,26 +77,11 @@ def _session(browser: Browser, name: str, tallies: dict[str, Tally], think: floa
     cmi = cmi_tree_2004(name)
 
     def timed(kind: str, raw: bytes) -> bytes | None:
-        tally = tallies[kind]
-        sent, received = browser.conn.sent_bytes, browser.conn.received_bytes
-        started = time.monotonic()
-        try:
-            status, _, body = browser.conn.request(raw)
-        except OSError as error:
-            browser.conn.close()
-            tally.error(f"{kind}: {type(error).__name__}: {error}")
-            return None
-        tally.latencies.append(time.monotonic() - started)
-        tally.count += 1
-        tally.sent += browser.conn.sent_bytes - sent
-        tally.received += browser.conn.received_bytes - received
-        ok = status == 200 and b'"ok": true' in body
-        if ok and kind != "start":
-            ok = b'"stale": false' in body
-        if not ok:
-            tally.error(f"{kind}: {status} {body[:200]!r}")
-            return None
-        if think:
+        def acknowledged(body: bytes) -> bool:
+            return b'"ok": true' in body and (kind == "start" or b'"stale": false' in body)
+
+        body = timed_request(browser, tallies[kind], raw, acknowledged, label=kind)
+        if body is not None and think:
             time.sleep(think)
         return body
 

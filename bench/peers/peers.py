@@ -74,7 +74,7 @@ from common import (  # noqa: E402
     split,
     stop_process,
     summary,
-    wait_http,
+    timed_request,
 )
 
 SESSION_FILE = Path(
@@ -162,25 +162,6 @@ def ensure_venv(name: str, requirements: Path) -> Path:
 # --------------------------------------------------------------------------- timing
 
 
-def timed(browser: Browser, tally: Tally, raw: bytes, check: Any) -> bytes | None:
-    sent, received = browser.conn.sent_bytes, browser.conn.received_bytes
-    started = time.monotonic()
-    try:
-        status, _, body = browser.conn.request(raw)
-    except OSError as error:
-        browser.conn.close()
-        tally.error(f"{type(error).__name__}: {error}")
-        return None
-    tally.latencies.append(time.monotonic() - started)
-    tally.count += 1
-    tally.sent += browser.conn.sent_bytes - sent
-    tally.received += browser.conn.received_bytes - received
-    if status != 200 or not check(body):
-        tally.error(f"{status} {body[:200]!r}")
-        return None
-    return body
-
-
 # ------------------------------------------------------------------------- scormlms
 
 
@@ -207,7 +188,7 @@ def scormlms_ok(body: bytes) -> bool:
 
 def scormlms_session(browser: Browser, ctx: dict[str, Any], tally: Tally) -> bool:
     raw = browser.build("POST", "/lms/attempt/start", json.dumps({"courseId": COURSE}).encode())
-    body = timed(browser, tally, raw, scormlms_ok)
+    body = timed_request(browser, tally, raw, scormlms_ok)
     if body is None:
         return False
     started = json.loads(body)
@@ -243,7 +224,7 @@ def scormlms_session(browser: Browser, ctx: dict[str, Any], tally: Tally) -> boo
                 "log": log,
             }
             raw = browser.build("POST", "/api/scorm/result", json.dumps(payload).encode())
-            if timed(browser, tally, raw, scormlms_ok) is None:
+            if timed_request(browser, tally, raw, scormlms_ok) is None:
                 return False
             logged_init = logged_init or log["initialize"]
             logged.update(log["setValueKeys"])
@@ -297,7 +278,7 @@ def scormhost_ok(body: bytes) -> bool:
 
 def scormhost_session(browser: Browser, ctx: dict[str, Any], tally: Tally) -> bool:
     path = f"/api/scorm/{COURSE}/cmi?launch=index.html"
-    body = timed(browser, tally, browser.build("GET", path), scormhost_ok)
+    body = timed_request(browser, tally, browser.build("GET", path), scormhost_ok)
     if body is None:
         return False
     data = dict(ctx["defaults"])
@@ -312,7 +293,7 @@ def scormhost_session(browser: Browser, ctx: dict[str, Any], tally: Tally) -> bo
             if fn == "LMSFinish":
                 data["cmi.core.exit"] = "suspend"
             raw = browser.build("PUT", path, json.dumps({"elements": data}).encode())
-            if timed(browser, tally, raw, lambda b: b'"ok":true' in b) is None:
+            if timed_request(browser, tally, raw, lambda b: b'"ok":true' in b) is None:
                 return False
     return True
 
@@ -367,7 +348,7 @@ def wagtail_session(browser: Browser, ctx: dict[str, Any], tally: Tally) -> bool
     path = f"/lms/scorm-api/{ctx['attempt']}/"
     for body in ctx["requests"]:
         raw = browser.build("POST", path, json.dumps(body).encode())
-        if timed(browser, tally, raw, wagtail_ok) is None:
+        if timed_request(browser, tally, raw, wagtail_ok) is None:
             return False
     return True
 
@@ -480,8 +461,8 @@ class ScormhostSystem(System):
             capture_output=True,
         )
         port = free_port()
-        log = self.home / "server.log"
-        self.proc = proc = subprocess.Popen(
+        self.server = Server.spawn(
+            self.name,
             [
                 str(venv / "bin" / "uvicorn"),
                 "scormhost.app:create_scorm_app",
@@ -493,15 +474,13 @@ class ScormhostSystem(System):
                 "--workers",
                 "2",
             ],
+            port=port,
+            ready="/health",
             env=env,
-            cwd=self.home,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            home=self.home,
         )
-        url = f"http://127.0.0.1:{port}"
-        wait_http(url + "/health", proc, log)
-        self.server = Server(name=self.name, url=url, proc=proc, log=log)
+        self.proc = self.server.proc
+        url = self.server.url
         register = Browser(url)  # the first account becomes admin: not a learner
         register.post(
             "/api/auth/register",
@@ -599,8 +578,8 @@ class WagtailSystem(System):
         )
         lesson = json.loads(done.stdout.strip().splitlines()[-1])["lesson"]
         port = free_port()
-        log = self.home / "server.log"
-        self.proc = proc = subprocess.Popen(
+        self.server = Server.spawn(
+            self.name,
             [
                 str(venv / "bin" / "gunicorn"),
                 "wagtail_site.wsgi:application",
@@ -612,15 +591,14 @@ class WagtailSystem(System):
                 "--keep-alive=5",
                 "--error-logfile=-",
             ],
+            port=port,
+            ready="/accounts/login/",
             env=env,
-            cwd=self.home,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            home=self.home,
+            db_pids=self.backends,
         )
-        url = f"http://127.0.0.1:{port}"
-        wait_http(url + "/accounts/login/", proc, log)
-        self.server = Server(name=self.name, url=url, proc=proc, log=log, db_pids=self.backends)
+        self.proc = self.server.proc
+        url = self.server.url
         requests = wagtail_requests(calls)
 
         def learner(i: int) -> dict[str, Any]:
