@@ -440,14 +440,14 @@ def result_record(
 ) -> RecordResult:
     """Store one commit (SPEC §4). A stale ``seq`` stores nothing; everything else is one write.
 
-    The hot path of the product: two reads (the locked attempt with its course, session and
-    certificate; the SCO attempts without their large columns) and one write per table, all in
-    hand-written SQL (``hotrows``, ``scormlms.rows``).
+    The hot path of the product: one read (the attempt, its session and SCO attempts, locked,
+    with its course and certificate) and one write statement, in hand-written SQL
+    (``hotrows.commit_rows``, ``scormlms.rows.Batch``).
     """
     if str(payload.attempt_id) != claims.attempt_id or claims.learner_id != learner.pk:
         raise Forbidden("The launch token belongs to another attempt.")
-    # The attempt row is the lock every writer of the attempt's rows takes; everything else is
-    # read after it is held, so a commit waiting for the lock never acts on stale rows.
+    # The attempt row is the lock every writer of the attempt's rows takes; the rows read with
+    # it are the newest once it is held (see hotrows), so a commit never acts on stale rows.
     found = hotrows.commit_rows(payload.attempt_id, claims.session_id)
     if found is None:
         raise _commit_refusal(payload.attempt_id, learner)
