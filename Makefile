@@ -33,6 +33,7 @@ lint: install
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 
 # Regenerate the lock file after changing pyproject.toml (needs network access to PyPI).
 lock:

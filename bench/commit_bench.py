@@ -171,14 +171,14 @@ def make_schedule(rounds: int, seconds: float, warmup: float, start: float) -> l
 def run_windows(
     server: Any,
     learners: list[dict[str, Any]],
-    schedule_spec: tuple[int, float, float] | list[str],
+    schedule_spec: tuple[int, float, float] | tuple[str, float],
     procs: int,
 ) -> dict[str, Any]:
-    """Run the windows; ``schedule_spec`` is (rounds, seconds, warm-up) or [kind, seconds]."""
+    """Run the windows; ``schedule_spec`` is (rounds, seconds, warm-up) or (kind, seconds)."""
     start = time.monotonic() + 2.0
-    if isinstance(schedule_spec, list):
+    if len(schedule_spec) == 2:
         kind, seconds = schedule_spec
-        schedule = [(kind, start, start + float(seconds))]
+        schedule = [(str(kind), start, start + float(seconds))]
     else:
         schedule = make_schedule(*schedule_spec, start)
     # warm-up windows are commits
@@ -356,7 +356,7 @@ def profile(
             for pid in workers
         ]
         time.sleep(1.0)
-        run_windows(server, learners, [kind, seconds - 4], procs)
+        run_windows(server, learners, (kind, seconds - 4), procs)
         for s in spies:
             s.wait(timeout=120)
         profiles[kind] = summarise_stacks(sorted(outdir.glob("*.txt")))

@@ -239,7 +239,7 @@ def child(backend: str, attempts: int, repeat: int) -> dict[str, Any]:
             cursor.execute("VACUUM ANALYZE")
     staff = user_create_or_update(username="bench-staff", password="bench-pass-1", is_staff=True)
     client = Client(HTTP_HOST="127.0.0.1")  # an ALLOWED_HOSTS name, as the real server sees
-    client.force_login(staff)
+    client.force_login(staff)  # type: ignore[arg-type]  # the stubs want User, not AbstractUser
     page_count = -(-attempts // PAGE_SIZE)
     deep = page_count * 3 // 4
     pages = [

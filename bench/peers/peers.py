@@ -195,7 +195,9 @@ def scormlms_session(browser: Browser, ctx: dict[str, Any], tally: Tally) -> boo
     launch = started["launch"]
     tree = copy.deepcopy(launch["cmi"])
     seq = int(launch["seq"])
-    initialize, keys, logged_init, logged = False, [], False, set()
+    initialize, logged_init = False, False
+    keys: list[str] = []
+    logged: set[str] = set()
     for call in ctx["calls"]:
         fn, args = call["fn"], call["args"]
         if fn == "LMSInitialize":
@@ -206,10 +208,9 @@ def scormlms_session(browser: Browser, ctx: dict[str, Any], tally: Tally) -> boo
                 keys.append(args[0])
         elif fn in ("LMSCommit", "LMSFinish"):
             seq += 1
-            log = {
-                "initialize": initialize and not logged_init,
-                "setValueKeys": [k for k in keys if k not in logged],
-            }
+            log_initialize = initialize and not logged_init
+            log_keys = [k for k in keys if k not in logged]
+            log = {"initialize": log_initialize, "setValueKeys": log_keys}
             payload = {
                 "learnerId": ctx["username"],
                 "courseId": COURSE,
@@ -226,8 +227,8 @@ def scormlms_session(browser: Browser, ctx: dict[str, Any], tally: Tally) -> boo
             raw = browser.build("POST", "/api/scorm/result", json.dumps(payload).encode())
             if timed_request(browser, tally, raw, scormlms_ok) is None:
                 return False
-            logged_init = logged_init or log["initialize"]
-            logged.update(log["setValueKeys"])
+            logged_init = logged_init or log_initialize
+            logged.update(log_keys)
     return True
 
 
@@ -255,8 +256,8 @@ def scormlms_probe(browser: Browser, ctx: dict[str, Any]) -> list[dict[str, Any]
         answer = browser.post("/api/scorm/result", payload)
         answers.append({"status": answer.status, "answer": _short(answer.body)})
     stored = browser.post("/lms/attempt/start", {"courseId": COURSE}).json()["launch"]["values"]
-    for (element, value, _), answer in zip(PROBES, answers, strict=True):
-        answer["stored"] = stored.get(element) == value
+    for (element, value, _), row in zip(PROBES, answers, strict=True):
+        row["stored"] = stored.get(element) == value
     return answers
 
 
