@@ -4,7 +4,7 @@ Building a query with the ORM costs 0.3–1 ms of CPU (docs/BENCHMARKS.md, "Comm
 the commit, state and authentication paths run hundreds of times a second, so their SQL is
 written out once with placeholders, and this module turns rows into model instances (and
 instances into parameters) exactly as the ORM would on SQLite and PostgreSQL: the converters
-and ``get_db_prep_save`` of each field, ``Model.from_db`` for the instance.
+and ``get_db_prep_save`` of each field, and the instance state ``Model.from_db`` gives.
 """
 
 from __future__ import annotations
@@ -63,9 +63,10 @@ class Columns(Generic[M]):
     def load(self, row: Sequence[Any], start: int = 0) -> M | None:
         """The instance in ``row[start:start + width]``; None when its key is NULL (outer join).
 
-        Built as ``Model.from_db`` builds it, minus ``__init__``: these models define none and no
-        receiver listens to their init signals, and on the hot paths ``__init__`` cost more than
-        the query. Columns not read are deferred, as with ``only()``.
+        Built as ``Model.from_db`` builds it, minus ``__init__``: the models read this way define
+        none and no receiver listens to their init signals (a test checks both), and on the hot
+        paths ``__init__`` cost more than the query. Columns not read are deferred, as with
+        ``only()``.
         """
         values = list(row[start : start + self.width])
         if values[self._pk_index] is None:

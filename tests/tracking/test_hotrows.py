@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Model
 from django.db.models.signals import post_init, pre_init
 from django.test.utils import CaptureQueriesContext
 
+from scormlms.accounts.models import Session
 from scormlms.courses.models import Course, Enrolment
 from scormlms.tracking import hotrows
 from scormlms.tracking.models import Attempt, Certificate, LaunchSession, ScoAttempt
@@ -97,10 +99,12 @@ def test_state_rows_of_a_learner_not_enrolled_and_of_no_course(learner_factory):
 
 
 @pytest.mark.parametrize(
-    "model", [Attempt, Course, Enrolment, LaunchSession, ScoAttempt, Certificate]
+    "model",
+    [Attempt, Course, Enrolment, LaunchSession, ScoAttempt, Certificate, Session, get_user_model()],
 )
 def test_no_init_signal_listens_to_the_models_built_without_init(model):
-    """rows.Columns.load skips Model.__init__; that is only right while nothing hooks it."""
+    """rows.Columns.load skips Model.__init__ (the tracking hot paths, the session store and
+    the auth backend read these models with it); that is only right while nothing hooks it."""
     assert "__init__" not in vars(model)
     assert not pre_init.has_listeners(model) and not post_init.has_listeners(model)
 
