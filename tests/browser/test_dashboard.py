@@ -223,6 +223,41 @@ def test_the_card_follows_start_save_and_pass_without_a_reload(
     assert "85 %" in text
 
 
+def test_a_refresh_asked_for_while_one_is_running_reads_again(
+    live_server_proc: LiveServer, page: Any
+) -> None:
+    """The tab comes back while the previous state read is still out; that read was answered
+    before the attempt started. The card must end on the newer state, not on that answer."""
+    from playwright.sync_api import expect
+
+    server = live_server_proc
+    user, course_id = golf_learner(server, "race")
+    log_in(page, server, user)
+    card = page.locator(f'article[data-course-id="{course_id}"]')
+    state_url = card.get_attribute("data-state-url")
+    old = page.request.get(server.url + state_url)  # the answer from before the start
+    assert old.json()["status"] == "Not Started"
+    held: list[Any] = []
+    page.route(f"**{state_url}", lambda route: held.append(route))
+
+    def wait_for(count: int) -> None:
+        for _ in range(100):
+            if len(held) >= count:
+                return
+            page.wait_for_timeout(20)
+
+    tab_shown_again(page)  # a read goes out and is held
+    wait_for(1)
+    assert len(held) == 1, "the dashboard did not re-read the state"
+    api_start(page, server, course_id)
+    tab_shown_again(page)  # asked for while the first read is still running
+    held[0].fulfill(status=200, body=old.body(), headers={"Content-Type": "application/json"})
+    wait_for(2)  # the read asked for meanwhile goes out now
+    for route in held[1:]:
+        route.continue_()
+    expect(card.locator(".primary-action")).to_have_text("Resume")
+
+
 def test_dont_save_on_a_fresh_attempt_brings_start_back(
     live_server_proc: LiveServer, page: Any
 ) -> None:

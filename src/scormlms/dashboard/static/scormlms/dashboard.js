@@ -10,6 +10,7 @@
   "use strict";
 
   const inFlight = new WeakMap();
+  const again = new WeakMap();
 
   function pct(value) {
     return value === null || value === undefined ? "—" : Math.round(value) + " %";
@@ -100,7 +101,21 @@
   }
 
   function refresh(card) {
-    if (inFlight.get(card)) return inFlight.get(card);
+    const running = inFlight.get(card);
+    if (running) {
+      // The running request may have been answered before what this call is about (a start or
+      // a commit that finished since): read once more when it is done, never more than once.
+      if (!again.has(card)) {
+        again.set(
+          card,
+          running.then(function () {
+            again.delete(card);
+            return refresh(card);
+          })
+        );
+      }
+      return again.get(card);
+    }
     const request = fetch(card.dataset.stateUrl, {
       cache: "no-store",
       credentials: "same-origin",
