@@ -112,6 +112,24 @@ def post_json(client: Client, url: str, body: Any, **headers: Any) -> HttpRespon
     return client.post(url, data=data, content_type="application/json", **headers)
 
 
+def commit_body(
+    started: dict[str, Any], seq: int, values: dict[str, str], **extra: Any
+) -> dict[str, Any]:
+    """The ``/api/scorm/result`` body the player sends for a ``start`` answer (``extra`` adds or
+    replaces fields, e.g. ``reason="finish"``)."""
+    launch = started["launch"]
+    return {
+        "attemptId": started["attemptId"],
+        "itemId": launch["itemId"],
+        "token": launch["token"],
+        "standard": launch["standard"],
+        "reason": "commit",
+        "seq": seq,
+        "values": values,
+        **extra,
+    }
+
+
 @dataclass
 class World:
     """Courses, learners and attempts in every state the runtime endpoints distinguish."""
@@ -127,18 +145,7 @@ class World:
         return self.started[key]
 
     def commit(self, who: str, key: str, seq: int, values: dict[str, str], **extra: Any) -> None:
-        started = self.started[key]
-        launch = started["launch"]
-        body = {
-            "attemptId": started["attemptId"],
-            "itemId": launch["itemId"],
-            "token": launch["token"],
-            "standard": launch["standard"],
-            "reason": "commit",
-            "seq": seq,
-            "values": values,
-            **extra,
-        }
+        body = commit_body(self.started[key], seq, values, **extra)
         response = post_json(self.clients[who], "/api/scorm/result", body)
         assert response.status_code == 200, response.content
 

@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from scormlms.courses.models import Enrolment
 from scormlms.courses.services import course_import
 from tests.hardening.bugs import is_open
-from tests.hardening.helpers import body_of, rolled_back
+from tests.hardening.helpers import body_of, commit_body, rolled_back
 from tests.scorm.zipfactory import package
 from tests.tracking.conftest import make_course, make_user
 
@@ -158,16 +158,7 @@ def _json(client: Client, url: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _commit(started: dict[str, Any], seq: int, reason: str = "commit", **values: str) -> Any:
-    launch = started["launch"]
-    return {
-        "attemptId": started["attemptId"],
-        "itemId": launch["itemId"],
-        "token": launch["token"],
-        "standard": launch["standard"],
-        "reason": reason,
-        "seq": seq,
-        "values": values,
-    }
+    return commit_body(started, seq, values, reason=reason)
 
 
 def build_world() -> World:

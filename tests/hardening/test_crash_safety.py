@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.hardening.helpers import commit_body
 from tests.hardening.server import TRANSPORT_ERRORS, Browser, ProdServer
 
 pytestmark = pytest.mark.server
@@ -55,22 +56,12 @@ print(json.dumps({{
 
 
 def _commit(started: dict[str, Any], seq: int) -> dict[str, Any]:
-    launch = started["launch"]
-    return {
-        "learnerId": "ana",
-        "courseId": "crash",
-        "attemptId": started["attemptId"],
-        "itemId": launch["itemId"],
-        "token": launch["token"],
-        "standard": launch["standard"],
-        "reason": "commit",
-        "seq": seq,
-        "values": {
-            "cmi.core.lesson_status": "incomplete",
-            "cmi.core.lesson_location": f"p{seq}",
-            "cmi.suspend_data": f"s{seq}",
-        },
+    values = {
+        "cmi.core.lesson_status": "incomplete",
+        "cmi.core.lesson_location": f"p{seq}",
+        "cmi.suspend_data": f"s{seq}",
     }
+    return commit_body(started, seq, values, learnerId="ana", courseId="crash")
 
 
 def _wait_until_stored(browser: Browser) -> None:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from tests.hardening.helpers import commit_body
 from tests.hardening.server import Browser, ProdServer, Reply
 
 pytestmark = pytest.mark.server
@@ -57,19 +58,6 @@ def _together(n: int, fn: Callable[[int], T]) -> list[T]:
         return list(pool.map(run, range(n)))
 
 
-def _commit(started: dict[str, Any], seq: int, values: dict[str, str]) -> dict[str, Any]:
-    launch = started["launch"]
-    return {
-        "attemptId": started["attemptId"],
-        "itemId": launch["itemId"],
-        "token": launch["token"],
-        "standard": launch["standard"],
-        "reason": "commit",
-        "seq": seq,
-        "values": values,
-    }
-
-
 def _all_ok(replies: list[Reply]) -> list[dict[str, Any]]:
     assert [r.status for r in replies] == [200] * len(replies), [
         (r.status, r.body[:200]) for r in replies if r.status != 200
@@ -106,7 +94,7 @@ def test_fifty_parallel_commits_with_shuffled_seq_end_with_the_highest(
             50,
             lambda i: prod_learner.post_json(
                 "/api/scorm/result",
-                _commit(started, seqs[i], {"cmi.core.lesson_location": f"p{seqs[i]}"}),
+                commit_body(started, seqs[i], {"cmi.core.lesson_location": f"p{seqs[i]}"}),
             ),
         )
     )
@@ -127,7 +115,9 @@ def test_twenty_simultaneous_passing_commits_issue_one_certificate(
     answers = _all_ok(
         _together(
             20,
-            lambda i: prod_learner.post_json("/api/scorm/result", _commit(started, i + 1, passed)),
+            lambda i: prod_learner.post_json(
+                "/api/scorm/result", commit_body(started, i + 1, passed)
+            ),
         )
     )
     state = prod_server.shell_json(_SCO.format(attempt_id=started["attemptId"]))
