@@ -410,14 +410,25 @@ def _ours(frame: str) -> bool:
 # ---------------------------------------------------------------------------------- main
 
 
+def parse_config(raw: str) -> tuple[int, int, frozenset[str]]:
+    """``WORKERSxTHREADS`` with options after ``+``: ``2x4+socket`` (PostgreSQL over its Unix
+    socket instead of TCP loopback)."""
+    size, *options = raw.split("+")
+    workers, threads = (int(x) for x in size.split("x"))
+    unknown = set(options) - {"socket"}
+    if unknown:
+        raise SystemExit(f"unknown config options {sorted(unknown)} in {raw!r}")
+    return workers, threads, frozenset(options)
+
+
 def bench_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
-    configs = [tuple(int(x) for x in c.split("x")) for c in args.configs.split(",")]
+    configs = [parse_config(c) for c in args.configs.split(",")]
     results: dict[str, Any] = {"db": db, "configs": []}
     with Scormlms(db, tag="commit") as lms:
         lms.make_course(COURSE, standard="2004")
         names = lms.make_learners("learner", args.learners, COURSE, PASSWORD)
-        workers, threads = configs[0]
-        server = lms.start(workers=workers, threads=threads)
+        workers, threads, options = configs[0]
+        server = lms.start(workers=workers, threads=threads, pg_socket="socket" in options)
         t = time.monotonic()
         browsers = parallel(lambda n: (n, scormlms_login(server.url, n, PASSWORD)), names, 8)
         results["login_seconds"] = time.monotonic() - t
@@ -436,22 +447,23 @@ def bench_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
             )
             browser.conn.close()
         results["body_bytes"] = len(learners[0]["head"]) + len(learners[0]["tail"]) + 2
-        for index, (workers, threads) in enumerate(configs):
+        for index, (workers, threads, options) in enumerate(configs):
             if index:
                 lms.stop()
-                server = lms.start(workers=workers, threads=threads)
+                server = lms.start(workers=workers, threads=threads, pg_socket="socket" in options)
             load = loadavg()
             run = run_windows(
                 server, learners, (args.rounds, args.seconds, args.warmup), args.procs
             )
-            figures = report_config(f"{workers}x{threads}", run)
+            label = "+".join([f"{workers}x{threads}", *sorted(options)])
+            figures = report_config(label, run)
             figures["loadavg_before"] = load
             print_config(db, figures)
             results["configs"].append(figures)
         if args.profile:
-            workers, threads = configs[0]
+            workers, threads, options = configs[0]
             lms.stop()
-            server = lms.start(workers=workers, threads=threads)
+            server = lms.start(workers=workers, threads=threads, pg_socket="socket" in options)
             results["profile"] = profile(server, learners, args.procs, args.profile)
             for kind, text in results["profile"].items():
                 print(f"\n[{db}] py-spy profile of {kind} ({workers}x{threads}):")

@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO / ".venv" / "bin"
 SCORMLMS = str(VENV_BIN / "scormlms")
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_SOCKET_DIR = os.environ.get("BENCH_PG_SOCKET", "/var/run/postgresql")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -403,6 +404,16 @@ def pg_create(prefix: str) -> tuple[str, str]:
     return f"{base}/{name}", name
 
 
+def pg_socket_url(url: str) -> str:
+    """``url`` with its host replaced by PostgreSQL's Unix socket directory (``BENCH_PG_SOCKET``,
+    default Debian's ``/var/run/postgresql``)."""
+    parts = urllib.parse.urlsplit(url)
+    host = urllib.parse.quote(PG_SOCKET_DIR, safe="")
+    user = parts.netloc.rpartition("@")[0]
+    netloc = f"{user}@{host}" if user else host
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
 def pg_drop(name: str) -> None:
     import psycopg
 
@@ -550,8 +561,14 @@ class Scormlms:
     def shell(self, code: str) -> str:
         return self.manage("shell", "--no-imports", "-c", code)
 
-    def start(self, *, workers: int = 2, threads: int = 4, port: int = 0) -> Server:
+    def start(
+        self, *, workers: int = 2, threads: int = 4, port: int = 0, pg_socket: bool = False
+    ) -> Server:
+        """``scormlms serve``; ``pg_socket``: reach PostgreSQL over its Unix socket, not TCP."""
         port = port or free_port()
+        env = dict(self.env)
+        if pg_socket and self.db == "postgres":
+            env["DATABASE_URL"] = pg_socket_url(env["DATABASE_URL"])
         log = self.data_dir / f"server-{workers}x{threads}.log"
         proc = subprocess.Popen(
             [
@@ -566,7 +583,7 @@ class Scormlms:
                 "--threads",
                 str(threads),
             ],
-            env=self.env,
+            env=env,
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,

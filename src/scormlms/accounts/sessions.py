@@ -10,13 +10,20 @@ cost more CPU than running them (docs/BENCHMARKS.md, "Commit throughput").
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, get_user
 from django.contrib.sessions.backends import db
 from django.core.exceptions import SuspiciousOperation
 from django.db import connection
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject, empty
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 from scormlms.accounts.backends import USER, hand_over, user_pk
 from scormlms.accounts.models import Session
@@ -36,6 +43,18 @@ _LIVE = (
     f" = {_TABLE}.{quoted(_USER_ID.column)}"
     f" WHERE {_KEY} = %s AND {_TABLE}.{quoted(_EXPIRE_DATE.column)} > %s"
 )
+# The same two rows as extra columns and joins of another statement (``PendingLogin``); the
+# joins take two parameters, the key and the time, in that order.
+LOGIN_SQL = f"{_SESSION.sql}, {USER.sql}"
+LOGIN_WIDTH = _SESSION.width + USER.width
+LOGIN_JOIN = (
+    f" LEFT JOIN {_TABLE} ON {_KEY} = %s AND {_TABLE}.{quoted(_EXPIRE_DATE.column)} > %s"
+    f" LEFT JOIN {_USER_TABLE}"
+    f" ON {_USER_TABLE}.{quoted(_USER_ID.target_field.column)}"
+    f" = {_TABLE}.{quoted(_USER_ID.column)}"
+)
+# The session's user id column, for joins to the logged-in learner's rows in such a statement.
+LOGIN_USER_ID = f"{_TABLE}.{quoted(_USER_ID.column)}"
 # Whether a key is in use, expired or not.
 _TAKEN = f"SELECT 1 FROM {_TABLE} WHERE {_KEY} = %s LIMIT 1"
 
@@ -61,17 +80,23 @@ class SessionStore(db.SessionStore):
         return session
 
     def _get_session_from_db(self) -> Session | None:
-        # The value the ORM sends for ``expire_date__gt=now()`` (on SQLite: text in the format
-        # the column is stored in, so the comparison is the ORM's exactly).
-        now = _EXPIRE_DATE.get_db_prep_value(timezone.now(), connection)
-        session = user = None
         try:
             with connection.cursor() as cursor:
-                cursor.execute(_LIVE, [self.session_key, now])
+                cursor.execute(_LIVE, _live_params(self.session_key))
                 row = cursor.fetchone()
+        except BaseException:
+            hand_over(None)  # no user of an earlier load stays on offer
+            raise
+        return self._from_row(row)
+
+    def _from_row(self, row: Sequence[Any] | None, start: int = 0) -> Session | None:
+        """The session in ``row[start:]`` (``_LIVE``'s columns, or ``LOGIN_SQL``'s), its user
+        handed to the backend; None, and the key forgotten, when there is none."""
+        session = user = None
+        try:
             if row is not None:
-                session = _SESSION.load(row)
-                user = USER.load(row, _SESSION.width)
+                session = _SESSION.load(row, start)
+                user = USER.load(row, start + _SESSION.width)
         except SuspiciousOperation as e:
             logger = logging.getLogger(f"django.security.{e.__class__.__name__}")
             logger.warning(str(e))
@@ -85,8 +110,70 @@ class SessionStore(db.SessionStore):
             self._session_key = None
         return session
 
+    def install(self, row: Sequence[Any], start: int) -> None:
+        """Take the session from a statement that read ``LOGIN_SQL`` as ``load`` would read it."""
+        session = self._from_row(row, start)
+        self._session_cache = self.decode(session.session_data) if session else {}
+
     def exists(self, session_key: str) -> bool:
         """Whether ``session_key`` is taken (asked while creating a session, at every login)."""
         with connection.cursor() as cursor:
             cursor.execute(_TAKEN, [session_key])
             return cursor.fetchone() is not None
+
+
+def _live_params(session_key: str | None) -> list[Any]:
+    # The value the ORM sends for ``expire_date__gt=now()`` (on SQLite: text in the format the
+    # column is stored in, so the comparison is the ORM's exactly).
+    return [session_key, _EXPIRE_DATE.get_db_prep_value(timezone.now(), connection)]
+
+
+class NotLoggedIn(Exception):
+    """The request has no live session with an active user (HTTP 401)."""
+
+
+class PendingLogin:
+    """A request whose session and user are not read yet, for a hot path that reads them in
+    its own statement (``LOGIN_SQL`` + ``LOGIN_JOIN`` with ``params()``): the commit and state
+    endpoints then cost one query where they cost two.
+
+    ``resolve`` hands the rows to Django's own ``get_user``, so what counts as logged in (the
+    signed session data, the backend, the session hash and its fallbacks, an active user) is
+    decided exactly as for every other request; only where the rows come from changes.
+    """
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self.session_user_id: Any = None
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> PendingLogin | None:
+        """One for ``request``, or None when its session was read already (or is not ours)."""
+        store = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if (
+            isinstance(store, SessionStore)
+            and not hasattr(store, "_session_cache")
+            and isinstance(user, SimpleLazyObject)
+            and user._wrapped is empty  # type: ignore[attr-defined]
+        ):
+            return cls(request)
+        return None
+
+    def params(self) -> list[Any]:
+        """The parameters of ``LOGIN_JOIN``."""
+        return _live_params(cast(SessionStore, self.request.session).session_key)
+
+    def resolve(self, row: Sequence[Any], start: int) -> AbstractBaseUser | AnonymousUser:
+        """The request's user (possibly anonymous) from ``row[start:]``, set as ``request.user``."""
+        store = cast(SessionStore, self.request.session)
+        self.session_user_id = row[start + _SESSION.attnames.index("user_id")]
+        store.install(row, start)
+        user = get_user(self.request)
+        self.request.user = user
+        return user
+
+    def user(self) -> AbstractBaseUser | AnonymousUser:
+        """The request's user: the one ``resolve`` found, else read the usual way now (when the
+        statement found no rows, it read no login either)."""
+        return self.request.user

@@ -14,6 +14,13 @@ from typing import Any
 
 from django.db import connection
 
+from scormlms.accounts.sessions import (
+    LOGIN_JOIN,
+    LOGIN_SQL,
+    LOGIN_USER_ID,
+    LOGIN_WIDTH,
+    PendingLogin,
+)
 from scormlms.courses.models import Course, Enrolment
 from scormlms.rows import Columns, key
 from scormlms.tracking.models import Attempt, Certificate, LaunchSession, ScoAttempt
@@ -79,15 +86,20 @@ def _select(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 # A bookmark: a location or suspend_data; SPEC §5's progress heuristic needs only whether.
 _BOOKMARK = "sc.\"location\" <> '' OR sc.\"suspend_data\" <> ''"
 
-_COMMIT_SQL = (
-    f"SELECT {ATTEMPT.sql}, {COURSE.sql}, {SESSION.sql}, {CERTIFICATE.sql}, {SCO.sql}, "
-    f"{_BOOKMARK} "
+_COMMIT_COLUMNS = (
+    f"{ATTEMPT.sql}, {COURSE.sql}, {SESSION.sql}, {CERTIFICATE.sql}, {SCO.sql}, {_BOOKMARK}"
+)
+_COMMIT_FROM = (
     'FROM "tracking_attempt" a '
     'JOIN "courses_course" c ON c."id" = a."course_id" '
     'JOIN "tracking_launchsession" s ON s."id" = %s AND s."attempt_id" = a."id" '
     'JOIN "tracking_scoattempt" sc ON sc."attempt_id" = a."id" '
-    'LEFT JOIN "tracking_certificate" cert ON cert."attempt_id" = a."id" '
-    'WHERE a."id" = %s'
+    'LEFT JOIN "tracking_certificate" cert ON cert."attempt_id" = a."id"'
+)
+_COMMIT_SQL = f'SELECT {_COMMIT_COLUMNS} {_COMMIT_FROM} WHERE a."id" = %s'
+# With the request's session and user read in the same statement (PendingLogin).
+_COMMIT_LOGIN_SQL = (
+    f'SELECT {LOGIN_SQL}, {_COMMIT_COLUMNS} {_COMMIT_FROM}{LOGIN_JOIN} WHERE a."id" = %s'
 )
 # The attempt row is the lock every writer of the attempt's rows takes. The session and SCO rows
 # are locked too, and that is what makes reading them in the same statement safe: when the
@@ -106,29 +118,40 @@ class CommitRows:
     scos: list[tuple[ScoAttempt, bool]]  # without their large columns; whether bookmarked
 
 
-def commit_rows(attempt_id: uuid.UUID, session_id: str) -> CommitRows | None:
+def commit_rows(
+    attempt_id: uuid.UUID, session_id: str, login: PendingLogin | None = None
+) -> CommitRows | None:
     """Everything a commit reads, locked, in one statement; None when the attempt, the token's
-    session of that attempt or its SCO attempts are missing."""
+    session of that attempt or its SCO attempts are missing. With ``login``, the request's
+    session and user come along and are resolved when there are rows."""
     try:
         session_key = key(LaunchSession, uuid.UUID(session_id))
     except ValueError:
         return None
-    sql = _COMMIT_SQL
+    if login is None:
+        sql, params = _COMMIT_SQL, [session_key, key(Attempt, attempt_id)]
+    else:
+        sql = _COMMIT_LOGIN_SQL
+        params = [session_key, *login.params(), key(Attempt, attempt_id)]
     if connection.features.has_select_for_update_of:
         sql += _COMMIT_LOCK
-    rows = _select(sql, [session_key, key(Attempt, attempt_id)])
+    rows = _select(sql, params)
     if not rows:
         return None
     first = rows[0]
-    attempt = ATTEMPT.load(first)
-    course = COURSE.load(first, ATTEMPT.width)
-    session = SESSION.load(first, ATTEMPT.width + COURSE.width)
+    at = 0
+    if login is not None:
+        login.resolve(first, 0)
+        at = LOGIN_WIDTH
+    attempt = ATTEMPT.load(first, at)
+    course = COURSE.load(first, at + ATTEMPT.width)
+    session = SESSION.load(first, at + ATTEMPT.width + COURSE.width)
     assert attempt is not None and course is not None and session is not None
     attempt.course = course
     session.attempt = attempt
-    _with_certificate(attempt, first, ATTEMPT.width + COURSE.width + SESSION.width)
-    start = ATTEMPT.width + COURSE.width + SESSION.width + CERTIFICATE.width
-    return CommitRows(attempt=attempt, session=session, scos=_scos(rows, start))
+    _with_certificate(attempt, first, at + ATTEMPT.width + COURSE.width + SESSION.width)
+    at += ATTEMPT.width + COURSE.width + SESSION.width + CERTIFICATE.width
+    return CommitRows(attempt=attempt, session=session, scos=_scos(rows, at))
 
 
 def _scos(rows: list[tuple[Any, ...]], start: int) -> list[tuple[ScoAttempt, bool]]:
@@ -140,15 +163,33 @@ def _scos(rows: list[tuple[Any, ...]], start: int) -> list[tuple[ScoAttempt, boo
     return out
 
 
-_STATE_SQL = (
-    f"SELECT {COURSE.sql}, {ENROLMENT.sql}, {ATTEMPT.sql}, {CERTIFICATE.sql}, {SCO.sql}, "
-    f"{_BOOKMARK} "
-    'FROM "courses_course" c '
-    'LEFT JOIN "courses_enrolment" e ON e."course_id" = c."id" AND e."learner_id" = %s '
+_STATE_COLUMNS = (
+    f"{COURSE.sql}, {ENROLMENT.sql}, {ATTEMPT.sql}, {CERTIFICATE.sql}, {SCO.sql}, {_BOOKMARK}"
+)
+_STATE_JOINS = (
     'LEFT JOIN "tracking_attempt" a ON a."id" = e."current_attempt_id" '
     'LEFT JOIN "tracking_certificate" cert ON cert."attempt_id" = a."id" '
     'LEFT JOIN "tracking_scoattempt" sc ON sc."attempt_id" = a."id" '
 )
+_STATE_SQL = (
+    f'SELECT {_STATE_COLUMNS} FROM "courses_course" c '
+    'LEFT JOIN "courses_enrolment" e ON e."course_id" = c."id" AND e."learner_id" = %s '
+    f"{_STATE_JOINS}"
+)
+# The learner is the one of the request's session, read in the same statement (PendingLogin).
+# One row even when there is no such course, so the login is always read: "FROM (SELECT 1)".
+_STATE_BY_PK = 'c."id" = %s'
+_STATE_BY_ID = 'c."course_id" = %s'
+_STATE_LOGIN_SQL = {
+    where: (
+        f"SELECT {LOGIN_SQL}, {_STATE_COLUMNS} FROM (SELECT 1) AS one "
+        f'LEFT JOIN "courses_course" c ON {where}{LOGIN_JOIN} '
+        'LEFT JOIN "courses_enrolment" e'
+        f' ON e."course_id" = c."id" AND e."learner_id" = {LOGIN_USER_ID} '
+        f"{_STATE_JOINS}"
+    )
+    for where in (_STATE_BY_PK, _STATE_BY_ID)
+}
 
 
 @dataclass
@@ -159,23 +200,34 @@ class StateRows:
 
 
 def state_rows(
-    learner_id: int, *, course_pk: int | None = None, course_id: str = ""
+    learner: int | PendingLogin, *, course_pk: int | None = None, course_id: str = ""
 ) -> StateRows | None:
     """A course (by key or public id) with the learner's enrolment, current attempt, its
-    certificate and SCO results, in one statement; None when there is no such course."""
+    certificate and SCO results, in one statement; None when there is no such course.
+
+    ``learner`` is a user id, or the pending login of a request: then the learner is the user
+    id column of its session row, and the login is resolved when there are rows."""
     value: int | str
     if course_pk is not None:
-        where, value = 'c."id" = %s', course_pk
+        where, value = _STATE_BY_PK, course_pk
     else:
-        where, value = 'c."course_id" = %s', course_id
-    rows = _select(_STATE_SQL + "WHERE " + where, [learner_id, value])
+        where, value = _STATE_BY_ID, course_id
+    if isinstance(learner, PendingLogin):
+        rows = _select(_STATE_LOGIN_SQL[where], [value, *learner.params()])
+    else:
+        rows = _select(_STATE_SQL + "WHERE " + where, [learner, value])
     if not rows:
         return None
     first = rows[0]
-    course = COURSE.load(first)
-    assert course is not None
-    enrolment = ENROLMENT.load(first, COURSE.width)
-    at = COURSE.width + ENROLMENT.width
+    at = 0
+    if isinstance(learner, PendingLogin):
+        learner.resolve(first, 0)
+        at = LOGIN_WIDTH
+    course = COURSE.load(first, at)
+    if course is None:
+        return None
+    enrolment = ENROLMENT.load(first, at + COURSE.width)
+    at += COURSE.width + ENROLMENT.width
     attempt = ATTEMPT.load(first, at)
     if enrolment is not None:
         enrolment.course = course
