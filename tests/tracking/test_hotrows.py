@@ -120,3 +120,16 @@ def test_commit_rows_know_an_attempt_has_no_certificate_without_asking_again(lea
     with CaptureQueriesContext(connection) as ctx, pytest.raises(Certificate.DoesNotExist):
         found.attempt.certificate  # noqa: B018 - the attribute access is the lookup
     assert ctx.captured_queries == []
+
+
+def test_the_large_columns_a_commit_rewrites_are_lz4_on_postgresql():
+    """Migration tracking 0003: LZ4 instead of pglz for the TOASTed cmi tree and suspend_data."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute"
+            " WHERE attrelid = 'tracking_scoattempt'::regclass"
+            " AND attname IN ('cmi', 'suspend_data')"
+        )
+        assert dict(cursor.fetchall()) == {"cmi": "l", "suspend_data": "l"}
