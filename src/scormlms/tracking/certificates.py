@@ -6,11 +6,13 @@ import re
 import secrets
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from fpdf import FPDF
 
 from scormlms.courses.models import Course
+from scormlms.rows import Batch
 from scormlms.tracking.models import Attempt, Certificate
 
 # Unambiguous characters (no 0/O, 1/I/L) so a code read off paper can be typed back in.
@@ -32,25 +34,40 @@ def exists_for(attempt: Attempt) -> bool:
     return True
 
 
-def learner_display_name(attempt: Attempt) -> str:
-    user = attempt.learner
-    full = f"{user.first_name} {user.last_name}".strip()
+def learner_display_name(user: AbstractBaseUser) -> str:
+    full = f"{getattr(user, 'first_name', '')} {getattr(user, 'last_name', '')}".strip()
     return full or user.get_username()
 
 
-def certificate_issue(*, attempt: Attempt, course: Course, now: datetime) -> Certificate:
+# What a certificate row holds; its id comes from the database.
+FIELDS = ["attempt", "code", "learner_name", "course_title", "score_percent", "issued_at", "file"]
+
+
+def certificate_issue(
+    *,
+    attempt: Attempt,
+    course: Course,
+    learner: AbstractBaseUser,
+    now: datetime,
+    writes: Batch | None = None,
+) -> Certificate:
+    """Render and store the PDF, and write the row (now, or as part of ``writes``; the row then
+    has no id yet, which nothing that answers the request needs)."""
     code = new_code()
     cert = Certificate(
         attempt=attempt,
         code=code,
-        learner_name=learner_display_name(attempt)[:255],
+        learner_name=learner_display_name(learner)[:255],
         course_title=course.title[:255],
         score_percent=attempt.score_percent,
         issued_at=now,
         file=f"certificates/{code}.pdf",
     )
     cert.file = default_storage.save(cert.file, ContentFile(render_pdf(cert)))
-    cert.save()
+    if writes is None:
+        cert.save()
+    else:
+        writes.insert([cert], FIELDS)
     return cert
 
 

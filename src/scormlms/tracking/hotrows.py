@@ -68,13 +68,25 @@ CERTIFICATE = Columns(
 )
 
 
-def _with_certificate(attempt: Attempt, row: Sequence[Any], start: int) -> None:
+def _with_certificate(attempt: Attempt, row: Sequence[Any], start: int) -> Certificate | None:
     """Cache the attempt's certificate (or its absence) as ``select_related`` would, so
     ``attempt.certificate`` costs no query."""
     cert = CERTIFICATE.load(row, start)
     if cert is not None:
         cert.attempt = attempt
     Attempt.certificate.related.set_cached_value(attempt, cert)
+    return cert
+
+
+_CERTIFICATE_SQL = (
+    f'SELECT {CERTIFICATE.sql} FROM "tracking_certificate" cert WHERE cert."attempt_id" = %s'
+)
+
+
+def certificate_of(attempt: Attempt) -> Certificate | None:
+    """The attempt's certificate read now (and cached on it as ``attempt.certificate``)."""
+    rows = _select(_CERTIFICATE_SQL, [key(Attempt, attempt.pk)])
+    return _with_certificate(attempt, rows[0] if rows else (None,) * CERTIFICATE.width, 0)
 
 
 def _select(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:

@@ -26,7 +26,7 @@ from scormlms.scorm.duration import add_session_time
 from scormlms.scorm.preload import preload_tree
 from scormlms.scorm.rollup import CourseOutcome, TrackedItem, aggregate
 from scormlms.tracking import certificates, hotrows
-from scormlms.tracking.models import Attempt, AttemptEvent, Certificate, LaunchSession, ScoAttempt
+from scormlms.tracking.models import Attempt, AttemptEvent, LaunchSession, ScoAttempt
 from scormlms.tracking.payloads import PayloadError, ResultPayload
 from scormlms.tracking.tokens import LaunchClaims, token_make
 
@@ -347,7 +347,7 @@ def _attempt_start(
         _recompute_attempt(attempt, course, course_items(course), outcomes, now, events)
         attempt.save()
         if _certificate_due(attempt, course) and not certificates.exists_for(attempt):
-            _issue_certificate(attempt, course, now, events)
+            _issue_certificate(attempt, course, learner, now, events)
     kind = AttemptEvent.Kind.START if created else AttemptEvent.Kind.RESUME
     events.add(attempt, kind, now, item_id=item.item_id, entry=entry, session=str(session.id))
     events.save()
@@ -549,7 +549,7 @@ def result_record(
     events.add(attempt, kind, now, item_id=item_id, **summary)
     log.info(kind, extra={"attempt_id": str(attempt.id), "item_id": item_id, **summary})
     if _certificate_due(attempt, course) and not _certificate_issued(attempt):
-        _issue_certificate(attempt, course, now, events)
+        _issue_certificate(attempt, course, learner, now, events, writes)
     events.save(writes)
     writes.send()
     return RecordResult(attempt=attempt, sco=sco, stale=False)
@@ -572,11 +572,7 @@ def _certificate_issued(attempt: Attempt) -> bool:
     that read does not lock the certificate table (``hotrows.commit_rows``)."""
     if certificates.exists_for(attempt):
         return True
-    cert = Certificate.objects.filter(attempt_id=attempt.id).first()
-    if cert is None:
-        return False
-    Attempt.certificate.related.set_cached_value(attempt, cert)  # for the answer's certificateUrl
-    return True
+    return hotrows.certificate_of(attempt) is not None
 
 
 def _log_runtime(
@@ -613,10 +609,20 @@ def _log_runtime(
         writes.update(session, _SESSION_WRITE)
 
 
-def _issue_certificate(attempt: Attempt, course: Course, now: datetime, events: Events) -> None:
+def _issue_certificate(
+    attempt: Attempt,
+    course: Course,
+    learner: AbstractBaseUser,
+    now: datetime,
+    events: Events,
+    writes: Batch | None = None,
+) -> None:
     # The caller holds the attempt row's lock and saw no certificate, and Certificate.attempt is
     # one-to-one, so a certificate is created exactly once even when commits race.
-    cert = certificates.certificate_issue(attempt=attempt, course=course, now=now)
+    cert = certificates.certificate_issue(
+        attempt=attempt, course=course, learner=learner, now=now, writes=writes
+    )
+    Attempt.certificate.related.set_cached_value(attempt, cert)  # for the answer's certificateUrl
     events.add(attempt, AttemptEvent.Kind.CERTIFICATE, now, code=cert.code)
     log.info("certificate_issued", extra={"attempt_id": str(attempt.id), "code": cert.code})
 
