@@ -111,6 +111,21 @@ def key(model: type[Model], value: Any) -> Any:
     return _pk(model).get_db_prep_value(value, connection)
 
 
+def insert_names(model: type[Model]) -> list[str]:
+    """Every column an INSERT of ``model`` writes: all but a key the database numbers."""
+    names = _INSERT_NAMES.get(model)
+    if names is None:
+        names = [
+            f.name
+            for f in model._meta.concrete_fields
+            if not (f.primary_key and f.get_internal_type() in _NUMBERED)
+        ]
+        _INSERT_NAMES[model] = names
+    return names
+
+
+_NUMBERED = {"AutoField", "BigAutoField", "SmallAutoField"}
+_INSERT_NAMES: dict[type[Model], list[str]] = {}
 _UPDATES: dict[tuple[type[Model], tuple[str, ...]], str] = {}
 
 
@@ -149,7 +164,7 @@ class Batch:
         self._statements.append((_update_sql(model, names), values))
 
     def insert(self, instances: Sequence[Model], names: Sequence[str]) -> None:
-        """One multi-row INSERT of ``names`` (the rows' own keys come from the database)."""
+        """One multi-row INSERT of ``names`` (a key the database numbers stays unknown)."""
         if instances:
             sql = _insert_sql(type(instances[0]), names, len(instances))
             values = [v for instance in instances for v in params(instance, names)]

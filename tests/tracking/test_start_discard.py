@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from scormlms.tracking.models import Attempt, AttemptEvent
 from tests.tracking.conftest import make_course
@@ -142,3 +144,23 @@ def test_start_preloads_the_manifests_objective_ids(learner_factory):
     ana = learner_factory(enrol=[course])
     launch = ana.start("c1")["launch"]
     assert [o["id"] for o in launch["cmi"]["objectives"]] == ["primary", "obj-2"]
+
+
+def test_a_new_attempt_is_written_in_one_statement_on_postgresql(learner_factory):
+    """The start reads the session, the course, the enrolment and the open attempt, writes every
+    row (attempt, enrolment, SCO attempt, launch session, event) in one statement, and reads the
+    state it answers with."""
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement for all writes is PostgreSQL's (rows.Batch)")
+    course = make_course(items=[{"item_id": f"s{i}"} for i in range(3)])
+    learner_factory("bob", enrol=[course]).start("c1")  # the course's items are cached now
+    ana = learner_factory(enrol=[course])
+    with CaptureQueriesContext(connection) as ctx:
+        started = ana.start("c1")
+    queries = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    writes = [q for q in queries if not q.startswith("SELECT")]
+    assert len(writes) == 1, writes
+    assert all(f'INTO "{t}"' in writes[0] for t in ("tracking_attempt", "tracking_scoattempt"))
+    assert len(queries) == 6, queries
+    assert started["created"] is True
+    assert ana.state("c1")["status"] == "In Progress"

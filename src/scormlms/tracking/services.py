@@ -20,7 +20,7 @@ from django.utils import timezone
 from scormlms.accounts.sessions import NotLoggedIn, PendingLogin
 from scormlms.courses.models import Course, Enrolment, Item
 from scormlms.courses.selectors import course_items
-from scormlms.rows import Batch
+from scormlms.rows import Batch, insert_names
 from scormlms.scorm import outcome as rules
 from scormlms.scorm.duration import add_session_time
 from scormlms.scorm.preload import preload_tree
@@ -307,29 +307,33 @@ def _attempt_start(
         )
         log.info("attempt_abandoned", extra={"attempt_id": str(open_attempt.id)})
         open_attempt = None
+    # Every row the start writes leaves in one statement at the end (rows.Batch), so a new
+    # attempt costs the two reads above and one write. The partial unique index on open
+    # attempts still refuses a second one; attempt_start then goes again.
+    writes = Batch()
     if open_attempt is None:
-        with transaction.atomic():
-            attempt = Attempt.objects.create(
-                learner_id=learner.pk,
-                course=course,
-                status=Attempt.Status.IN_PROGRESS,
-                launched_at=now,
-            )
+        attempt = Attempt(
+            learner_id=learner.pk, course=course, status=Attempt.Status.IN_PROGRESS, launched_at=now
+        )
+        writes.insert([attempt], insert_names(Attempt))
         created = True
     else:
         attempt = open_attempt
     if enrolment.current_attempt_id != attempt.id:
         enrolment.current_attempt = attempt
-        enrolment.save(update_fields=["current_attempt"])
+        writes.update(enrolment, ["current_attempt"])
 
-    scos = {s.item_id: s for s in attempt.sco_attempts.all()}
+    scos = {} if created else {s.item_id: s for s in attempt.sco_attempts.all()}
     item = _pick_item(course, item_id, scos)
+    asset = item.scorm_type == Item.ScormType.ASSET
     sco = scos.get(item.item_id)
     previous_session = sco is not None and sco.commit_count > 0
     if sco is None:
-        sco = ScoAttempt.objects.create(
+        sco = ScoAttempt(
             attempt=attempt, item_id=item.item_id, standard=course.standard, first_launched_at=now
         )
+        if not asset:  # an asset's row is saved below, once its outcome is derived
+            writes.insert([sco], insert_names(ScoAttempt))
     entry = rules.entry_for_resume(
         course.standard,
         last_exit=sco.exit,
@@ -337,9 +341,12 @@ def _attempt_start(
         suspend_data=sco.suspend_data,
         has_previous_session=previous_session,
     )
-    session = LaunchSession.objects.create(attempt=attempt, item_id=item.item_id, started_at=now)
-    if item.scorm_type == Item.ScormType.ASSET:
+    session = LaunchSession(attempt=attempt, item_id=item.item_id, started_at=now)
+    writes.insert([session], insert_names(LaunchSession))
+    if asset:
         # An asset counts as completed once launched (SPEC §3).
+        writes.send()
+        attempt._state.adding = session._state.adding = False  # written just now
         _apply_outcome(sco, _derive(sco, item, course))
         sco.save()
         scos[item.item_id] = sco
@@ -347,10 +354,11 @@ def _attempt_start(
         _recompute_attempt(attempt, course, course_items(course), outcomes, now, events)
         attempt.save()
         if _certificate_due(attempt, course) and not certificates.exists_for(attempt):
-            _issue_certificate(attempt, course, learner, now, events)
+            _issue_certificate(attempt, course, learner, now, events, writes)
     kind = AttemptEvent.Kind.START if created else AttemptEvent.Kind.RESUME
     events.add(attempt, kind, now, item_id=item.item_id, entry=entry, session=str(session.id))
-    events.save()
+    events.save(writes)
+    writes.send()
     log.info(
         "attempt_start",
         extra={
