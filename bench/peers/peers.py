@@ -389,16 +389,18 @@ class System:
 
 
 class ScormlmsSystem(System):
-    def __init__(self, db: str, package: Path, count: int, calls: list[Any]) -> None:
+    def __init__(
+        self, db: str, package: Path, count: int, calls: list[Any], pg_socket: bool = False
+    ) -> None:
         t = time.monotonic()
-        self.name, self.driver = (
-            f"scormlms ({'PostgreSQL' if db == 'postgres' else 'SQLite'})",
-            ("scormlms"),
-        )
+        database = "SQLite" if db == "sqlite" else "PostgreSQL"
+        if pg_socket:
+            database += " over its Unix socket"
+        self.name, self.driver = f"scormlms ({database})", "scormlms"
         self.lms = Scormlms(db, tag="peers")
         self.lms.manage("import", str(package), "--course-id", COURSE)
         names = self.lms.make_learners("peer", count, COURSE, PASSWORD)
-        self.server = self.lms.start(workers=2, threads=4)
+        self.server = self.lms.start(workers=2, threads=4, pg_socket=pg_socket)
         browsers = parallel(lambda n: (n, scormlms_login(self.server.url, n, PASSWORD)), names, 8)
         self.learners = [
             {
@@ -740,7 +742,7 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2, help="load generator processes")
     parser.add_argument(
         "--systems",
-        default="scormlms-postgres,scormhost,scormlms-sqlite,wagtail-lms",
+        default="scormlms-postgres,scormhost,scormlms-postgres-socket,scormlms-sqlite,wagtail-lms",
         help="comma-separated, in the order of each round",
     )
     parser.add_argument("--json", type=Path, help="write all figures here")
@@ -757,6 +759,9 @@ def main() -> None:
     failures: dict[str, str] = {}
     makers = {
         "scormlms-postgres": lambda: ScormlmsSystem("postgres", package, args.learners + 1, calls),
+        "scormlms-postgres-socket": lambda: ScormlmsSystem(
+            "postgres", package, args.learners + 1, calls, pg_socket=True
+        ),
         "scormlms-sqlite": lambda: ScormlmsSystem("sqlite", package, args.learners + 1, calls),
         "scormhost": lambda: ScormhostSystem(package, args.learners + 1, calls),
         "wagtail-lms": lambda: WagtailSystem(package, args.learners + 1, calls),
