@@ -99,11 +99,14 @@ def _field(model: type[Model], name: str) -> Field[Any, Any]:
 
 def params(instance: Model, names: Sequence[str]) -> list[Any]:
     """The database values of some fields of ``instance``, as the ORM would save them."""
-    out = []
-    for name in names:
-        field = _field(type(instance), name)
-        out.append(field.get_db_prep_save(getattr(instance, field.attname), connection))
-    return out
+    model = type(instance)
+    fields = _FIELDS.get((model, tuple(names)))
+    if fields is None:
+        fields = _FIELDS[(model, tuple(names))] = [_field(model, name) for name in names]
+    return [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+
+
+_FIELDS: dict[tuple[type[Model], tuple[str, ...]], list[Field[Any, Any]]] = {}
 
 
 def key(model: type[Model], value: Any) -> Any:
