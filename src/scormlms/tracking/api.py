@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from scormlms.accounts.middleware import login_read_by_view, not_logged_in
 from scormlms.accounts.sessions import NotLoggedIn, PendingLogin
 from scormlms.courses.models import Course
+from scormlms.courses.selectors import course_items
 from scormlms.jsonapi import json_error, json_methods
 from scormlms.tracking import hotrows, selectors, services
 from scormlms.tracking.models import Attempt
@@ -91,8 +92,8 @@ def attempt_start(request: HttpRequest) -> HttpResponse:
         item_id=item_id or None,
         attempt_id=_optional_uuid(body, "attemptId"),
     )
-    state = selectors.enrolment_state(learner=request.user, course=course)  # type: ignore[arg-type]
-    items = state.fields["items"] if state else []
+    # The SCO checklist as the state endpoint gives it, from the rows the start just wrote.
+    items = selectors.item_states(course_items(course), result.scos)
     item = result.item
     return JsonResponse(
         {

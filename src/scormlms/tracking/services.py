@@ -87,6 +87,7 @@ class StartResult:
     entry: str
     preload: dict[str, Any]
     created: bool
+    scos: list[ScoAttempt]  # every SCO attempt of the attempt, as this start left them
 
 
 @dataclass(frozen=True)
@@ -349,8 +350,7 @@ def _attempt_start(
         attempt._state.adding = session._state.adding = False  # written just now
         _apply_outcome(sco, _derive(sco, item, course))
         sco.save()
-        scos[item.item_id] = sco
-        outcomes = {s.item_id: stored_outcome(s) for s in scos.values()}
+        outcomes = {s.item_id: stored_outcome(s) for s in {**scos, item.item_id: sco}.values()}
         _recompute_attempt(attempt, course, course_items(course), outcomes, now, events)
         attempt.save()
         if _certificate_due(attempt, course) and not certificates.exists_for(attempt):
@@ -398,6 +398,7 @@ def _attempt_start(
         entry=entry,
         preload=preload,
         created=created,
+        scos=[*(s for s in scos.values() if s.item_id != item.item_id), sco],
     )
 
 
