@@ -12,12 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
 
 M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, Any], Any]
+
+
+def default_db() -> BaseDatabaseWrapper:
+    """This thread's default connection itself. ``django.db.connection`` is a proxy that looks
+    the connection up again at every attribute access; the hot paths pass this one around."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def quoted(name: str) -> str:
@@ -48,13 +55,14 @@ class Columns(Generic[M]):
 
     def converters(self) -> list[tuple[int, list[Converter], Any]]:
         """What SQLCompiler.get_converters gives for these columns on the current database."""
-        vendor = connection.vendor
+        conn = default_db()
+        vendor = conn.vendor
         found = self._converters.get(vendor)
         if found is None:
             found = []
             for index, field in enumerate(self.fields):
                 col = field.get_col(self.alias)
-                chain = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                chain = conn.ops.get_db_converters(col) + col.get_db_converters(conn)
                 if chain:
                     found.append((index, chain, col))
             self._converters[vendor] = found
@@ -71,7 +79,7 @@ class Columns(Generic[M]):
         values = list(row[start : start + self.width])
         if values[self._pk_index] is None:
             return None
-        conn = connections[DEFAULT_DB_ALIAS]
+        conn = default_db()
         for index, chain, col in self.converters():
             value = values[index]
             for convert in chain:
@@ -103,7 +111,8 @@ def params(instance: Model, names: Sequence[str]) -> list[Any]:
     fields = _FIELDS.get((model, tuple(names)))
     if fields is None:
         fields = _FIELDS[(model, tuple(names))] = [_field(model, name) for name in names]
-    return [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    conn = default_db()
+    return [f.get_db_prep_save(getattr(instance, f.attname), conn) for f in fields]
 
 
 _FIELDS: dict[tuple[type[Model], tuple[str, ...]], list[Field[Any, Any]]] = {}
@@ -111,7 +120,7 @@ _FIELDS: dict[tuple[type[Model], tuple[str, ...]], list[Field[Any, Any]]] = {}
 
 def key(model: type[Model], value: Any) -> Any:
     """A primary-key value as the database stores it (a UUID is 32 hex digits on SQLite)."""
-    return _pk(model).get_db_prep_value(value, connection)
+    return _pk(model).get_db_prep_value(value, default_db())
 
 
 def insert_names(model: type[Model]) -> list[str]:
@@ -177,8 +186,9 @@ class Batch:
         statements, self._statements = self._statements, []
         if not statements:
             return
-        with connection.cursor() as cursor:
-            if connection.vendor != "postgresql":
+        conn = default_db()
+        with conn.cursor() as cursor:
+            if conn.vendor != "postgresql":
                 for sql, values in statements:
                     cursor.execute(sql, values)
                 return

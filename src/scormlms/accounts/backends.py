@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
-from scormlms.rows import Columns, key, quoted
+from scormlms.rows import Columns, default_db, key, quoted
 
 if TYPE_CHECKING:
     # What get_user_model() is in this project (mypy's Django plugin checks that it agrees).
@@ -70,7 +70,7 @@ def user_pk(user_id: Any) -> Any:
     if isinstance(pk, int):
         # The ORM turns an id outside the column's range into "no such row" (SQLite would
         # refuse the parameter outright).
-        low, high = connection.ops.integer_field_range(_PK.get_internal_type())
+        low, high = default_db().ops.integer_field_range(_PK.get_internal_type())
         if (low is not None and pk < low) or (high is not None and pk > high):
             return None
     return pk

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 from scormlms.accounts.backends import USER, hand_over, user_pk
 from scormlms.accounts.models import Session
-from scormlms.rows import Columns, quoted
+from scormlms.rows import Columns, default_db, quoted
 
 _SESSION = Columns(Session, [f.name for f in Session._meta.concrete_fields])
 _EXPIRE_DATE = Session._meta.get_field("expire_date")
@@ -81,7 +81,7 @@ class SessionStore(db.SessionStore):
 
     def _get_session_from_db(self) -> Session | None:
         try:
-            with connection.cursor() as cursor:
+            with default_db().cursor() as cursor:
                 cursor.execute(_LIVE, _live_params(self.session_key))
                 row = cursor.fetchone()
         except BaseException:
@@ -125,7 +125,7 @@ class SessionStore(db.SessionStore):
 def _live_params(session_key: str | None) -> list[Any]:
     # The value the ORM sends for ``expire_date__gt=now()`` (on SQLite: text in the format the
     # column is stored in, so the comparison is the ORM's exactly).
-    return [session_key, _EXPIRE_DATE.get_db_prep_value(timezone.now(), connection)]
+    return [session_key, _EXPIRE_DATE.get_db_prep_value(timezone.now(), default_db())]
 
 
 class NotLoggedIn(Exception):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from scormlms.scorm.duration import parse_duration
 from scormlms.scorm.errors import InvalidValue
@@ -267,6 +268,8 @@ def validate_cmi_tree(
     rules = _rules(standard)
     aliases = TREE_ALIASES[standard]
     error = TYPE_MISMATCH[standard]
+    limits = TREE_TEXT_LIMITS[standard]
+    localized = LOCALIZED.get(standard, ())
     if isinstance(cmi, Mapping) and list(cmi) == ["cmi"]:
         cmi = cmi["cmi"]
     if not isinstance(cmi, Mapping):
@@ -274,48 +277,49 @@ def validate_cmi_tree(
     nodes = 0
     # (dotted path, pattern, value, depth)
     stack: list[tuple[str, str, object, int]] = [("cmi", "cmi", cmi, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        dotted, pattern, node, depth = stack.pop()
+        dotted, pattern, node, depth = pop()
         nodes += 1
         if nodes > max_nodes:
             raise InvalidValue("cmi", f"at most {max_nodes} values in the tree", error)
         key_field = pattern if pattern in rules else aliases.get(pattern)
         if key_field is not None:
             _check(standard, dotted, rules[key_field], node)
-        elif isinstance(node, Mapping | list):
+            continue
+        # What json.loads gives takes the fast paths; anything else goes to _check_leaf.
+        kind = type(node)
+        if kind is str:
+            text = cast(str, node)
+            lang = _LANG_DELIMITER.match(text) if pattern in localized else None
+            limit = limits.get(pattern, MAX_LEAF_LENGTH)
+            if len(text) - (lang.end() if lang else 0) > limit:
+                raise InvalidValue(dotted, f"at most {limit} characters", error)
+        elif kind is dict or kind is list or isinstance(node, Mapping | list):
             if depth > max_depth:
                 raise InvalidValue(dotted, f"nested at most {max_depth} levels deep", error)
-            _push_children(standard, dotted, pattern, node, depth, stack)
+            below = depth + 1
+            if isinstance(node, list):
+                index_pattern = pattern + ".n"
+                for i, child in enumerate(node):
+                    push((f"{dotted}.{i}", index_pattern, child, below))
+                continue
+            for key, child in cast(Mapping[object, object], node).items():
+                if not isinstance(key, str) or not key or "." in key or len(key) > MAX_KEY_LENGTH:
+                    raise InvalidValue(
+                        dotted,
+                        f"keys must be names of 1 to {MAX_KEY_LENGTH} characters without dots",
+                        error,
+                    )
+                if key == CHILD_ARRAY and isinstance(child, list):
+                    push((dotted, pattern, child, below))
+                else:
+                    part = "n" if key.isascii() and key.isdigit() else key
+                    push((f"{dotted}.{key}", f"{pattern}.{part}", child, below))
+        elif node is None or kind is bool or kind is int:
+            pass
         else:
             _check_leaf(standard, pattern, dotted, node)
-
-
-def _push_children(
-    standard: str,
-    dotted: str,
-    pattern: str,
-    node: Mapping[object, object] | list[object],
-    depth: int,
-    stack: list[tuple[str, str, object, int]],
-) -> None:
-    if isinstance(node, list):
-        index_pattern = pattern + ".n"
-        stack.extend(
-            (f"{dotted}.{i}", index_pattern, child, depth + 1) for i, child in enumerate(node)
-        )
-        return
-    for key, child in node.items():
-        if not isinstance(key, str) or not key or "." in key or len(key) > MAX_KEY_LENGTH:
-            raise InvalidValue(
-                dotted,
-                f"keys must be names of 1 to {MAX_KEY_LENGTH} characters without dots",
-                TYPE_MISMATCH[standard],
-            )
-        if key == CHILD_ARRAY and isinstance(child, list):
-            stack.append((dotted, pattern, child, depth + 1))
-        else:
-            part = "n" if key.isascii() and key.isdigit() else key
-            stack.append((f"{dotted}.{key}", f"{pattern}.{part}", child, depth + 1))
 
 
 def _check_leaf(standard: str, pattern: str, dotted: str, value: object) -> None:

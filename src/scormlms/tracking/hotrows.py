@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-
 from scormlms.accounts.sessions import (
     LOGIN_JOIN,
     LOGIN_SQL,
@@ -22,7 +20,7 @@ from scormlms.accounts.sessions import (
     PendingLogin,
 )
 from scormlms.courses.models import Course, Enrolment
-from scormlms.rows import Columns, key
+from scormlms.rows import Columns, default_db, key
 from scormlms.tracking.models import Attempt, Certificate, LaunchSession, ScoAttempt
 
 ATTEMPT = Columns(
@@ -90,7 +88,7 @@ def certificate_of(attempt: Attempt) -> Certificate | None:
 
 
 def _select(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with default_db().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -145,7 +143,7 @@ def commit_rows(
     else:
         sql = _COMMIT_LOGIN_SQL
         params = [session_key, *login.params(), key(Attempt, attempt_id)]
-    if connection.features.has_select_for_update_of:
+    if default_db().features.has_select_for_update_of:
         sql += _COMMIT_LOCK
     rows = _select(sql, params)
     if not rows:
