@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     Launch,
     cmi_tree_2004,
+    parse_launch,
     pg_create,
     pg_drop,
     pg_socket_url,
@@ -115,16 +116,7 @@ def child(kind: str, count: int) -> None:
 
     def start(course_id: str) -> tuple[dict[str, Any], Launch]:
         started = call("POST", "/lms/attempt/start", json.dumps({"courseId": course_id}).encode())
-        launch = started["launch"]
-        return started, Launch(
-            username="learner",
-            course_id=course_id,
-            attempt_id=started["attemptId"],
-            item_id=launch["itemId"],
-            token=launch["token"],
-            seq=int(launch["seq"]),
-            standard=launch["standard"],
-        )
+        return started, parse_launch(started, "learner", course_id)
 
     _, launch = start("c2004")
     head, tail = result_body_parts(launch, cmi_tree_2004("learner"))
