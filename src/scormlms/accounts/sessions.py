@@ -35,26 +35,22 @@ _TABLE = quoted(Session._meta.db_table)
 _KEY = f"{_TABLE}.{quoted(Session._meta.get_field('session_key').column)}"
 _USER_ID = Session._meta.get_field("user")
 _USER_TABLE = quoted(USER.alias)
-# The row of a key while it has not expired, and its user's row (NULLs when it has none).
-_LIVE = (
-    f"SELECT {_SESSION.sql}, {USER.sql} FROM {_TABLE}"
+# The session's user id column, for joins to the logged-in learner's rows.
+LOGIN_USER_ID = f"{_TABLE}.{quoted(_USER_ID.column)}"
+# A key's row while it has not expired (two parameters: the key, the time), and its user's row
+# (NULLs when it has none).
+_LIVE_KEY = f"{_KEY} = %s AND {_TABLE}.{quoted(_EXPIRE_DATE.column)} > %s"
+_ITS_USER = (
     f" LEFT JOIN {_USER_TABLE}"
-    f" ON {_USER_TABLE}.{quoted(_USER_ID.target_field.column)}"
-    f" = {_TABLE}.{quoted(_USER_ID.column)}"
-    f" WHERE {_KEY} = %s AND {_TABLE}.{quoted(_EXPIRE_DATE.column)} > %s"
+    f" ON {_USER_TABLE}.{quoted(_USER_ID.target_field.column)} = {LOGIN_USER_ID}"
 )
-# The same two rows as extra columns and joins of another statement (``PendingLogin``); the
-# joins take two parameters, the key and the time, in that order.
 LOGIN_SQL = f"{_SESSION.sql}, {USER.sql}"
 LOGIN_WIDTH = _SESSION.width + USER.width
-LOGIN_JOIN = (
-    f" LEFT JOIN {_TABLE} ON {_KEY} = %s AND {_TABLE}.{quoted(_EXPIRE_DATE.column)} > %s"
-    f" LEFT JOIN {_USER_TABLE}"
-    f" ON {_USER_TABLE}.{quoted(_USER_ID.target_field.column)}"
-    f" = {_TABLE}.{quoted(_USER_ID.column)}"
-)
-# The session's user id column, for joins to the logged-in learner's rows in such a statement.
-LOGIN_USER_ID = f"{_TABLE}.{quoted(_USER_ID.column)}"
+_LIVE = f"SELECT {LOGIN_SQL} FROM {_TABLE}{_ITS_USER} WHERE {_LIVE_KEY}"
+# The same two rows as extra columns and joins of another statement (``PendingLogin``).
+LOGIN_JOIN = f" LEFT JOIN {_TABLE} ON {_LIVE_KEY}{_ITS_USER}"
+# Where the session's user id sits in those columns.
+_USER_ID_AT = _SESSION.attnames.index(_USER_ID.attname)
 # Whether a key is in use, expired or not.
 _TAKEN = f"SELECT 1 FROM {_TABLE} WHERE {_KEY} = %s LIMIT 1"
 
@@ -167,7 +163,7 @@ class PendingLogin:
     def resolve(self, row: Sequence[Any], start: int) -> AbstractBaseUser | AnonymousUser:
         """The request's user (possibly anonymous) from ``row[start:]``, set as ``request.user``."""
         store = cast(SessionStore, self.request.session)
-        self.session_user_id = row[start + _SESSION.attnames.index("user_id")]
+        self.session_user_id = row[start + _USER_ID_AT]
         store.install(row, start)
         user = get_user(self.request)
         self.request.user = user
@@ -177,3 +173,10 @@ class PendingLogin:
         """The request's user: the one ``resolve`` found, else read the usual way now (when the
         statement found no rows, it read no login either)."""
         return self.request.user
+
+    def logged_in(self) -> AbstractBaseUser:
+        """``user()``, or ``NotLoggedIn`` when the request has no logged-in user."""
+        user = self.user()
+        if not user.is_authenticated:
+            raise NotLoggedIn
+        return cast("AbstractBaseUser", user)

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 
-from scormlms.accounts.sessions import NotLoggedIn, PendingLogin
+from scormlms.accounts.sessions import PendingLogin
 from scormlms.courses.models import Course, Enrolment, Item
 from scormlms.courses.selectors import course_items
 from scormlms.scorm import outcome as rules
@@ -137,9 +137,7 @@ def enrolment_state(
     course_pk = course.pk if course is not None else None
     if isinstance(learner, PendingLogin):
         rows = hotrows.state_rows(learner, course_pk=course_pk, course_id=course_id)
-        user = learner.user()
-        if not user.is_authenticated:
-            raise NotLoggedIn
+        user = learner.logged_in()
         if rows is not None and user.pk != learner.session_user_id:
             # The session row's user id column disagrees with its signed data, the authority:
             # read again for the data's user.

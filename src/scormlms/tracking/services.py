@@ -17,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from scormlms.accounts.sessions import NotLoggedIn, PendingLogin
+from scormlms.accounts.sessions import PendingLogin
 from scormlms.courses.models import Course, Enrolment, Item
 from scormlms.courses.selectors import course_items
 from scormlms.rows import Batch, insert_names
@@ -464,17 +464,13 @@ def result_record(
     # A pending login is read by the same statement; nothing is written before it is known.
     if isinstance(learner, PendingLogin):
         found = hotrows.commit_rows(payload.attempt_id, claims.session_id, learner)
-        user = learner.user()
+        learner = learner.logged_in()
     else:
         found = hotrows.commit_rows(payload.attempt_id, claims.session_id)
-        user = learner
-    if not isinstance(user, AbstractBaseUser) or not user.is_authenticated:
-        raise NotLoggedIn
-    learner = user
     if claims.learner_id != learner.pk:
         raise Forbidden("The launch token belongs to another attempt.")
     if found is None:
-        raise _commit_refusal(payload.attempt_id, user)
+        raise _commit_refusal(payload.attempt_id, learner)
     attempt, session, rows = found.attempt, found.session, found.scos
     if attempt.learner_id != learner.pk:
         raise Forbidden("This attempt belongs to another learner.")
