@@ -12,6 +12,8 @@ client side. PostgreSQL's own work is not counted. Kinds:
 
 * ``commit``: ``POST /api/scorm/result`` with the 13.7 KB body of ``commit_bench.py``;
 * ``state``: ``GET /lms/enrolments/<id>/state``;
+* ``healthz``: ``POST /healthz`` with the commit's body and no cookie (the no-op baseline of
+  ``commit_bench.py``); ``healthz_session``: the same with the session cookie;
 * ``golf``: a SCORM 1.2 session as in ``peers/peers.py`` — start, two commits and a finish, the
   first commit passing (it issues the certificate) — per session.
 """
@@ -42,7 +44,7 @@ from common import (  # noqa: E402
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-KINDS = {"commit": 200, "state": 400, "golf": 100}
+KINDS = {"commit": 200, "state": 400, "golf": 100, "healthz": 400, "healthz_session": 400}
 WARMUP = 20
 CSRF = "c" * 32  # a token both as cookie and header: Django accepts the pair
 
@@ -86,7 +88,7 @@ def child(kind: str, count: int) -> None:
     store.create()
     cookie = f"sessionid={store.session_key}; csrftoken={CSRF}"
 
-    def call(method: str, path: str, body: bytes = b"") -> Any:
+    def call(method: str, path: str, body: bytes = b"", cookies: bool = True) -> Any:
         environ = {
             "REQUEST_METHOD": method,
             "PATH_INFO": path,
@@ -94,8 +96,7 @@ def child(kind: str, count: int) -> None:
             "SERVER_PORT": "8000",
             "SERVER_PROTOCOL": "HTTP/1.1",
             "HTTP_HOST": "127.0.0.1:8000",
-            "HTTP_COOKIE": cookie,
-            "HTTP_X_CSRFTOKEN": CSRF,
+            **({"HTTP_COOKIE": cookie, "HTTP_X_CSRFTOKEN": CSRF} if cookies else {}),
             "CONTENT_TYPE": "application/json",
             "CONTENT_LENGTH": str(len(body)),
             "wsgi.input": io.BytesIO(body),
@@ -157,7 +158,19 @@ def child(kind: str, count: int) -> None:
             }
             call("POST", "/api/scorm/result", json.dumps(body).encode())
 
-    run = {"commit": commit, "state": state, "golf": golf}[kind]
+    def healthz() -> None:
+        call("POST", "/healthz", head + str(launch.seq).encode() + tail, cookies=False)
+
+    def healthz_session() -> None:
+        call("POST", "/healthz", head + str(launch.seq).encode() + tail)
+
+    run = {
+        "commit": commit,
+        "state": state,
+        "golf": golf,
+        "healthz": healthz,
+        "healthz_session": healthz_session,
+    }[kind]
     for _ in range(WARMUP + count):
         run()
 
@@ -208,7 +221,7 @@ def _callgrind(kind: str, count: int, env: dict[str, str]) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--kinds", default=",".join(KINDS), help="commit,state,golf")
+    parser.add_argument("--kinds", default=",".join(KINDS), help=",".join(KINDS))
     parser.add_argument("--src", type=Path, help="the src/ folder of another checkout")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()

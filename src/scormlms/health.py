@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+
+from scormlms import jsoncodec
 
 
 @login_not_required
@@ -17,7 +17,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     size = 0
     if request.method == "POST":
         try:
-            size = len(json.loads(request.body or b"{}"))
+            size = len(jsoncodec.loads(request.body or b"{}"))
         except ValueError:
             return JsonResponse(
                 {

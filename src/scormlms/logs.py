@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+
+from scormlms import jsoncodec
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -43,7 +44,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return jsoncodec.dumps(entry, default=str)
 
 
 log = logging.getLogger("scormlms.http")
@@ -56,8 +57,9 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        rid = incoming if _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
+        # META rather than request.headers, which builds a mapping of every header.
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        rid = incoming if _REQUEST_ID_OK.match(incoming) else os.urandom(16).hex()
         token = request_id_var.set(rid)
         started = time.perf_counter()
         try:

@@ -9,13 +9,18 @@ and ``get_db_prep_save`` of each field, and the instance state ``Model.from_db``
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, Model
+from django.db.models import Field, JSONField, Model
 from django.db.models.base import ModelState
+from psycopg.types.json import Jsonb
+
+from scormlms import jsoncodec
 
 M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, Any], Any]
@@ -23,8 +28,28 @@ Converter = Callable[[Any, Any, Any], Any]
 
 def default_db() -> BaseDatabaseWrapper:
     """This thread's default connection itself. ``django.db.connection`` is a proxy that looks
-    the connection up again at every attribute access; the hot paths pass this one around."""
+    the connection up again at every attribute access; the hot paths pass this one around.
+
+    ``connections[alias]`` costs a few microseconds (asgiref's thread-critical ``Local`` first
+    asks asyncio whether a loop runs, by catching an exception) and a commit asks about 20 times,
+    so a thread without a running loop keeps its answer. It stays right while the handler keeps
+    its storage (``connections._connections``, compared on every call): Django makes one
+    wrapper per thread and alias and reuses it after ``close()``. With a loop running the storage
+    is per context, so the lookup is made every time.
+    """
+    if asyncio._get_running_loop() is None:
+        storage = connections._connections  # type: ignore[attr-defined]  # see the docstring
+        cached = _THREAD.__dict__
+        if cached.get("storage") is storage:
+            db: BaseDatabaseWrapper = cached["db"]
+            return db
+        db = connections[DEFAULT_DB_ALIAS]
+        cached["storage"], cached["db"] = storage, db
+        return db
     return connections[DEFAULT_DB_ALIAS]
+
+
+_THREAD = threading.local()
 
 
 def quoted(name: str) -> str:
@@ -112,10 +137,27 @@ def params(instance: Model, names: Sequence[str]) -> list[Any]:
     if fields is None:
         fields = _FIELDS[(model, tuple(names))] = [_field(model, name) for name in names]
     conn = default_db()
-    return [f.get_db_prep_save(getattr(instance, f.attname), conn) for f in fields]
+    return [
+        _json_param(value, conn)
+        if f.__class__ is JSONField and f.encoder is None and value.__class__ in _JSON_TYPES
+        else f.get_db_prep_save(value, conn)
+        for f in fields
+        for value in (getattr(instance, f.attname),)
+    ]
 
 
 _FIELDS: dict[tuple[type[Model], tuple[str, ...]], list[Field[Any, Any]]] = {}
+# What JSONField.get_db_prep_save hands straight to the backend's adapt_json_value.
+_JSON_TYPES = {dict, list, str, int, float, bool}
+
+
+def _json_param(value: Any, conn: BaseDatabaseWrapper) -> Any:
+    """``JSONField().get_db_prep_save(value, conn)``, with the JSON text written by orjson:
+    ``Jsonb(value, dumps=json.dumps)`` on PostgreSQL, ``json.dumps(value)`` elsewhere (Django
+    5.2, ``adapt_json_value`` of each backend's operations)."""
+    if conn.vendor == "postgresql":
+        return Jsonb(value, dumps=jsoncodec.dumps_bytes)
+    return jsoncodec.dumps(value)
 
 
 def key(model: type[Model], value: Any) -> Any:

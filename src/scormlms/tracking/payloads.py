@@ -5,12 +5,12 @@ Errors carry the HTTP status, the field and the rule, so every 4xx names what wa
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scormlms import jsoncodec
 from scormlms.scorm.datamodel import validate_cmi_tree, validate_values
 from scormlms.scorm.errors import InvalidValue
 
@@ -54,7 +54,7 @@ def json_body(raw: bytes) -> dict[str, Any]:
             "body", f"is larger than {MAX_BODY_BYTES} bytes", status=413, error="too_large"
         )
     try:
-        data = json.loads(raw)
+        data = jsoncodec.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise PayloadError("body", f"is not valid JSON ({error})", error="bad_json") from error
     except RecursionError as error:
