@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import SESSION_KEY, get_user
 from django.contrib.sessions.backends import db
+from django.core import signing
 from django.core.exceptions import SuspiciousOperation
 from django.db import connection
 from django.http import HttpRequest
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 from scormlms.accounts.backends import USER, hand_over, user_pk
 from scormlms.accounts.models import Session
 from scormlms.rows import Columns, default_db, quoted
+from scormlms.signed import memo
 
 _SESSION = Columns(Session, [f.name for f in Session._meta.concrete_fields])
 _EXPIRE_DATE = Session._meta.get_field("expire_date")
@@ -105,6 +107,19 @@ class SessionStore(db.SessionStore):
             # the next save creates a fresh one instead of reviving it.
             self._session_key = None
         return session
+
+    def decode(self, session_data: bytes | str) -> dict[str, Any]:
+        """``SessionBase.decode``, with the signature of data seen before not checked again
+        (``scormlms.signed``)."""
+        if self.serializer is not signing.JSONSerializer or not isinstance(session_data, str):
+            return super().decode(session_data)
+        try:
+            return memo.loads_mapping(session_data, salt=self.key_salt)
+        except signing.BadSignature:
+            logging.getLogger("django.security.SuspiciousSession").warning("Session data corrupted")
+        except Exception:  # as Django's: anything else that fails gives an empty session
+            pass
+        return {}
 
     def install(self, row: Sequence[Any], start: int) -> None:
         """Take the session from a statement that read ``LOGIN_SQL`` as ``load`` would read it."""
