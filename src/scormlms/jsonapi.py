@@ -9,14 +9,23 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+
+from scormlms import jsoncodec
 
 View = Callable[..., HttpResponseBase]
 
 
-def json_error(status: int, error: str, message: str, field: str = "") -> JsonResponse:
-    return JsonResponse(
+def json_response(data: Any, status: int = 200) -> HttpResponse:
+    """``JsonResponse(data, status=status)`` with the JSON written by orjson (``jsoncodec``)."""
+    return HttpResponse(
+        jsoncodec.dumps_django(data), status=status, content_type="application/json"
+    )
+
+
+def json_error(status: int, error: str, message: str, field: str = "") -> HttpResponse:
+    return json_response(
         {"ok": False, "error": error, "field": field, "message": message}, status=status
     )
 

@@ -79,3 +79,22 @@ def test_a_json_column_written_by_params_reads_back_as_the_orm_wrote_it(data: An
         ours, django = cursor.fetchone()
     loads = json.loads if isinstance(ours, str) else (lambda v: v)
     assert loads(ours) == loads(django)
+
+
+def test_answers_are_written_as_json_response_writes_them() -> None:
+    import datetime
+    import decimal
+    import uuid
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    value = {
+        "when": datetime.datetime(2026, 11, 22, 10, 0, 0, 123456, tzinfo=datetime.UTC),
+        "day": datetime.date(2026, 11, 22),
+        "id": uuid.UUID(int=5),
+        "score": decimal.Decimal("1.50"),
+        "list": [1, 2.5, None, True, "é"],
+    }
+    ours = json.loads(jsoncodec.dumps_django(value))
+    assert ours == json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    assert ours["when"] == "2026-11-22T10:00:00.123Z"  # DjangoJSONEncoder's form, not orjson's

@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
@@ -21,7 +21,7 @@ from scormlms.accounts.middleware import login_read_by_view, not_logged_in
 from scormlms.accounts.sessions import NotLoggedIn, PendingLogin
 from scormlms.courses.models import Course
 from scormlms.courses.selectors import course_items
-from scormlms.jsonapi import json_error, json_methods
+from scormlms.jsonapi import json_error, json_methods, json_response
 from scormlms.tracking import hotrows, selectors, services
 from scormlms.tracking.models import Attempt
 from scormlms.tracking.payloads import PayloadError, bad_text, json_body, result_payload
@@ -38,7 +38,7 @@ def json_errors(view: JsonView) -> JsonView:
         try:
             return view(request, *args, **kwargs)
         except PayloadError as e:
-            return JsonResponse(e.as_json(), status=e.status)
+            return json_response(e.as_json(), status=e.status)
         except BadToken as e:
             return json_error(403, "bad_token", f"token {e}", "token")
         except services.Forbidden as e:
@@ -95,7 +95,7 @@ def attempt_start(request: HttpRequest) -> HttpResponse:
     # The SCO checklist as the state endpoint gives it, from the rows the start just wrote.
     items = selectors.item_states(course_items(course), result.scos)
     item = result.item
-    return JsonResponse(
+    return json_response(
         {
             "ok": True,
             "attemptId": str(result.attempt.id),
@@ -159,7 +159,7 @@ def _record(request: HttpRequest, *, seed_door: bool) -> dict[str, Any]:
 @json_errors
 def scorm_result(request: HttpRequest) -> HttpResponse:
     """``POST /api/scorm/result`` — every Commit and Finish (SPEC §4)."""
-    return JsonResponse(_record(request, seed_door=False))
+    return json_response(_record(request, seed_door=False))
 
 
 @csrf_exempt
@@ -167,7 +167,7 @@ def scorm_result(request: HttpRequest) -> HttpResponse:
 @json_errors
 def runtime_commit(request: HttpRequest) -> HttpResponse:
     """``POST /scorm/runtime/commit {attemptId, values, token}`` — the seed's door, same service."""
-    return JsonResponse(_record(request, seed_door=True))
+    return json_response(_record(request, seed_door=True))
 
 
 @csrf_exempt
@@ -181,7 +181,7 @@ def attempt_discard(request: HttpRequest) -> HttpResponse:
     if attempt_id is None:
         raise PayloadError("attemptId", "is required and must be a UUID")
     kept = services.attempt_discard(learner=request.user, claims=claims, attempt_id=attempt_id)  # type: ignore[arg-type]
-    return JsonResponse(
+    return json_response(
         {
             "ok": True,
             "kept": kept is not None,
@@ -199,7 +199,7 @@ def enrolment_state(request: HttpRequest, course_id: str) -> HttpResponse:
     if state is None:
         _course(course_id)  # 404 when there is no such course
         raise services.Forbidden("You are not enrolled in this course.")
-    response = JsonResponse(state.fields)
+    response = json_response(state.fields)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -280,4 +280,4 @@ def admin_enrolments(request: HttpRequest) -> HttpResponseBase:
     total = qs.count()
     start = (page - 1) * page_size
     results = [selectors.staff_row(e) for e in qs[start : start + page_size]]
-    return JsonResponse({"count": total, "page": page, "pageSize": page_size, "results": results})
+    return json_response({"count": total, "page": page, "pageSize": page_size, "results": results})
