@@ -23,10 +23,12 @@ from django.core import signals
 from django.core.cache import close_caches
 from django.core.cache.backends.base import BaseCache
 from django.db import close_old_connections
+from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.module_loading import import_string
 
+from scormlms import pgtypes
 from scormlms.rows import default_db
 
 
@@ -57,9 +59,11 @@ def caches_close_nothing() -> bool:
 
 
 def install() -> None:
-    """Called once from ``AppConfig.ready``: drop ``close_caches`` when closing does nothing."""
+    """Called once from ``AppConfig.ready``: drop ``close_caches`` when closing does nothing,
+    and have new PostgreSQL connections parse timestamps in C (``scormlms.pgtypes``)."""
     if caches_close_nothing():
         signals.request_finished.disconnect(close_caches)
+    connection_created.connect(pgtypes.register, dispatch_uid="scormlms.pgtypes")
 
 
 def close_if_unusable_or_obsolete(**kwargs: Any) -> None:
