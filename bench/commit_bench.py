@@ -51,6 +51,7 @@ from common import (  # noqa: E402
     Tally,
     cmi_tree_2004,
     fmt,
+    json_flag,
     loadavg,
     machine,
     parallel,
@@ -116,7 +117,7 @@ def _learner_loop(
             ended = time.monotonic()
             ok = status == 200
             if kind == "commit" and ok:
-                ok = b'"stale": false' in body and b'"ok": true' in body
+                ok = json_flag(body, "stale", "false") and json_flag(body, "ok", "true")
                 acked += ok
             if ended > t1:
                 break  # finished after the window closed: not counted in it

@@ -43,6 +43,20 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
+_FLAGS: dict[tuple[str, str], re.Pattern[bytes]] = {}
+
+
+def json_flag(body: bytes, name: str, value: str) -> bool:
+    """Whether a JSON answer holds ``"name": value`` at any depth, written with or without a
+    space after the colon (the server writes compact JSON; cheaper than parsing every answer)."""
+    pattern = _FLAGS.get((name, value))
+    if pattern is None:
+        pattern = _FLAGS[(name, value)] = re.compile(
+            rb'"' + re.escape(name.encode()) + rb'":\s*' + re.escape(value.encode()) + rb"\b"
+        )
+    return pattern.search(body) is not None
+
+
 # ------------------------------------------------------------------------------------ machine
 
 

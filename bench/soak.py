@@ -40,6 +40,7 @@ from common import (  # noqa: E402
     Tally,
     cmi_tree_2004,
     fmt,
+    json_flag,
     loadavg,
     machine,
     parallel,
@@ -78,7 +79,9 @@ def _session(browser: Browser, name: str, tallies: dict[str, Tally], think: floa
 
     def timed(kind: str, raw: bytes) -> bytes | None:
         def acknowledged(body: bytes) -> bool:
-            return b'"ok": true' in body and (kind == "start" or b'"stale": false' in body)
+            return json_flag(body, "ok", "true") and (
+                kind == "start" or json_flag(body, "stale", "false")
+            )
 
         body = timed_request(browser, tallies[kind], raw, acknowledged, label=kind)
         if body is not None and think:

@@ -63,6 +63,7 @@ from common import (  # noqa: E402
     Tally,
     fmt,
     free_port,
+    json_flag,
     loadavg,
     machine,
     parallel,
@@ -183,7 +184,7 @@ def get_path(tree: dict[str, Any], element: str) -> str:
 
 
 def scormlms_ok(body: bytes) -> bool:
-    return b'"ok": true' in body and b'"stale": true' not in body
+    return json_flag(body, "ok", "true") and not json_flag(body, "stale", "true")
 
 
 def scormlms_session(browser: Browser, ctx: dict[str, Any], tally: Tally) -> bool:
