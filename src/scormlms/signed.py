@@ -9,7 +9,8 @@ the keys are the same, so the answer is kept under the value, the salt and the k
 
 Only the signature is remembered. The age is checked on every call against the timestamp that
 the signed value carries, as ``TimestampSigner.unsign`` does (Django 5.2, ``core/signing.py``),
-and a value that failed is checked again in full every time. Callers get the object
+and a value that failed is checked again in full every time. At most ``MAX_ENTRIES`` answers
+are kept; the oldest is dropped first. Callers get the object
 ``signing.loads`` gave, shared: they must not change it, and ``loads_mapping`` hands out a copy
 for the ones that do.
 """
@@ -17,6 +18,7 @@ for the ones that do.
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +26,9 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 
-MAX_ENTRIES = 4096
+# About 1 KB each: a bounded, flat cost per process. Two live entries per active learner (the
+# session and the launch token), so 1,024 keeps several hundred learners' checks.
+MAX_ENTRIES = 1024
 _SCALARS = {str, int, float, bool, type(None)}
 
 
@@ -32,6 +36,7 @@ class Memo:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
         self._seen: dict[tuple[Any, ...], tuple[Any, int]] = {}
+        self._writing = threading.Lock()
 
     def loads(self, value: str, *, salt: str, max_age: float | None = None) -> Any:
         """``signing.loads(value, salt=salt, max_age=max_age)`` (JSON serializer)."""
@@ -41,9 +46,11 @@ class Memo:
             data = signing.loads(value, salt=salt)  # the signature; raises BadSignature
             # "<payload>:<timestamp>:<signature>": the signature covers the timestamp.
             timestamp = signing.b62_decode(value.rsplit(signing.Signer().sep, 2)[1])
-            if len(self._seen) >= self.max_entries:
-                self._seen.clear()
-            self._seen[key] = found = (data, timestamp)
+            found = (data, timestamp)
+            with self._writing:  # gunicorn's threads share the memo; reads need no lock
+                while len(self._seen) >= self.max_entries:  # the oldest goes first
+                    del self._seen[next(iter(self._seen))]
+                self._seen[key] = found
         data, timestamp = found
         if max_age is not None:
             age = time.time() - timestamp
@@ -62,7 +69,8 @@ class Memo:
         return copy.deepcopy(dict(data))
 
     def clear(self) -> None:
-        self._seen.clear()
+        with self._writing:
+            self._seen.clear()
 
 
 memo = Memo()

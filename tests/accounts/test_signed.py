@@ -73,9 +73,11 @@ def test_a_mapping_is_the_callers_own_copy() -> None:
 
 def test_the_memo_stays_bounded() -> None:
     memo = Memo(max_entries=3)
-    for n in range(10):
-        assert memo.loads(signing.dumps(n, salt="s"), salt="s") == n
-    assert len(memo._seen) <= 3
+    values = [signing.dumps(n, salt="s") for n in range(10)]
+    for n, value in enumerate(values):
+        assert memo.loads(value, salt="s") == n
+    assert len(memo._seen) == 3
+    assert [key[0] for key in memo._seen] == values[-3:]  # the oldest went first
 
 
 def test_an_expired_launch_token_is_refused_after_it_was_accepted(
@@ -87,3 +89,27 @@ def test_an_expired_launch_token_is_refused_after_it_was_accepted(
     monkeypatch.setattr(time, "time", lambda: later)
     with pytest.raises(tokens.BadToken, match="expired"):
         tokens.token_read(token)
+
+
+def test_threads_sharing_a_full_memo_get_every_answer_right() -> None:
+    import threading
+
+    memo = Memo(max_entries=8)
+    values = [signing.dumps(n, salt="s") for n in range(64)]
+    failures: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for _ in range(20):
+                for n in range(offset, 64, 4):
+                    assert memo.loads(values[n], salt="s") == n
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(memo._seen) <= 8
