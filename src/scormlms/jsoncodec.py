@@ -56,7 +56,4 @@ def dumps_django(value: Any) -> bytes:
 
 def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
     """The JSON text of ``value``."""
-    try:
-        return orjson.dumps(value, default=default).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(value, default=default)
+    return dumps_bytes(value, default).decode()
