@@ -14,7 +14,12 @@ run interleaved windows — rounds of
   JSON endpoint, as a load balancer calls it);
 * ``state``: ``GET /lms/enrolments/<courseId>/state``;
 * ``healthz_session``: the same ``POST /healthz`` with the learner's session cookie (what
-  authentication alone costs: Django's LoginRequiredMiddleware looks the user up first).
+  authentication alone costs: Django's LoginRequiredMiddleware looks the user up first);
+* ``floor`` (only with ``--floor``): ``POST /bench/floor`` with the commit's bytes and no cookie,
+  a view that parses the body and stores its cmi tree and suspend_data in the learner's row with
+  one ``UPDATE`` and checks nothing (``floor/floor_urls.py``): the least work any commit has to
+  do, through the same server. The server then runs with ``floor/floor_settings.py``, which is
+  the production settings plus that one URL.
 
 The order of the kinds rotates from round to round. Server CPU per request is the utime+stime
 of gunicorn (master and workers) plus the PostgreSQL backends of the bench database, read from
@@ -67,6 +72,11 @@ from common import (  # noqa: E402
 COURSE = "bench2004"
 PASSWORD = "bench-password-1"
 KINDS = ("commit", "healthz", "state", "healthz_session")
+FLOOR_KIND = "floor"
+FLOOR_ENV = {
+    "DJANGO_SETTINGS_MODULE": "floor_settings",
+    "PYTHONPATH": str(Path(__file__).resolve().parent / "floor"),
+}
 GAP = 0.5  # idle seconds between windows so one window's requests never count in the next
 
 
@@ -91,6 +101,7 @@ def _learner_loop(
     noop_body = head + str(seq + 1).encode() + tail
     healthz_session = browser.build("POST", "/healthz", noop_body)
     healthz = Browser(base).build("POST", "/healthz", noop_body)
+    floor = Browser(base).build("POST", "/bench/floor", noop_body)
     state = browser.build("GET", f"/lms/enrolments/{COURSE}/state")
     browser.conn.request(browser.build("GET", "/healthz"))  # open the connection beforehand
     for index, (kind, t0, t1) in enumerate(schedule):
@@ -106,7 +117,12 @@ def _learner_loop(
                 seq += 1
                 raw = browser.build("POST", "/api/scorm/result", head + str(seq).encode() + tail)
             else:
-                raw = {"healthz": healthz, "state": state, "healthz_session": healthz_session}[kind]
+                raw = {
+                    "healthz": healthz,
+                    "state": state,
+                    "healthz_session": healthz_session,
+                    FLOOR_KIND: floor,
+                }[kind]
             sent, received = browser.conn.sent_bytes, browser.conn.received_bytes
             try:
                 status, _, body = browser.conn.request(raw)
@@ -116,9 +132,9 @@ def _learner_loop(
                 continue
             ended = time.monotonic()
             ok = status == 200
-            if kind == "commit" and ok:
+            if kind in ("commit", FLOOR_KIND) and ok:
                 ok = json_flag(body, "stale", "false") and json_flag(body, "ok", "true")
-                acked += ok
+                acked += ok and kind == "commit"
             if ended > t1:
                 break  # finished after the window closed: not counted in it
             tally.count += 1
@@ -154,15 +170,17 @@ def load_process(
 # ------------------------------------------------------------------------------- a run
 
 
-def make_schedule(rounds: int, seconds: float, warmup: float, start: float) -> list[Any]:
+def make_schedule(
+    rounds: int, seconds: float, warmup: float, start: float, kinds: tuple[str, ...]
+) -> list[Any]:
     schedule = []
     t = start
     if warmup:
         schedule.append(("warmup", t, t + warmup))
         t += warmup + GAP
     for r in range(rounds):
-        shift = r % len(KINDS)
-        order = KINDS[shift:] + KINDS[:shift]  # rotate so no kind always follows another
+        shift = r % len(kinds)
+        order = kinds[shift:] + kinds[:shift]  # rotate so no kind always follows another
         for kind in order:
             schedule.append((kind, t, t + seconds))
             t += seconds + GAP
@@ -174,6 +192,7 @@ def run_windows(
     learners: list[dict[str, Any]],
     schedule_spec: tuple[int, float, float] | tuple[str, float],
     procs: int,
+    kinds: tuple[str, ...] = KINDS,
 ) -> dict[str, Any]:
     """Run the windows; ``schedule_spec`` is (rounds, seconds, warm-up) or (kind, seconds)."""
     start = time.monotonic() + 2.0
@@ -181,7 +200,7 @@ def run_windows(
         kind, seconds = schedule_spec
         schedule = [(str(kind), start, start + float(seconds))]
     else:
-        schedule = make_schedule(*schedule_spec, start)
+        schedule = make_schedule(*schedule_spec, start, kinds)
     # warm-up windows are commits
     wire = [("commit" if k == "warmup" else k, a, b) for k, a, b in schedule]
     cpu_marks: list[tuple[float, float]] = []
@@ -225,15 +244,19 @@ def run_windows(
                 learner["reconnects"] = learner.get("reconnects", 0) + info["reconnects"]
     client_cpu = sum(r["client_cpu"] for r in results)
     wall = schedule[-1][2] - schedule[0][1]
-    return {"windows": windows, "client_cpu_share": client_cpu / wall}
+    return {"windows": windows, "client_cpu_share": client_cpu / wall, "kinds": kinds}
 
 
 def report_config(label: str, run: dict[str, Any]) -> dict[str, Any]:
-    by_kind: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
+    by_kind: dict[str, list[dict[str, Any]]] = {k: [] for k in run["kinds"]}
     for w in run["windows"]:
         if w["kind"] in by_kind:
             by_kind[w["kind"]].append(w)
-    figures: dict[str, Any] = {"config": label, "client_cpu_share": run["client_cpu_share"]}
+    figures: dict[str, Any] = {
+        "config": label,
+        "client_cpu_share": run["client_cpu_share"],
+        "kinds": run["kinds"],
+    }
     for kind, windows in by_kind.items():
         rates = [w["tally"].count / w["seconds"] for w in windows]
         latencies = [x for w in windows for x in w["tally"].latencies]
@@ -259,16 +282,18 @@ def report_config(label: str, run: dict[str, Any]) -> dict[str, Any]:
         for c, h in zip(commits, noops, strict=True)
     ]
     figures["ratio"] = figures["commit"]["rate"] / figures["healthz"]["rate"]
+    if FLOOR_KIND in figures:
+        figures["floor_ratio"] = figures[FLOOR_KIND]["rate"] / figures["healthz"]["rate"]
     return figures
 
 
 def print_config(db: str, f: dict[str, Any]) -> None:
-    print(f"\n[{db}] gunicorn {f['config']} — client CPU {f['client_cpu_share']:.2f} cores")
+    print(f"\n[{db}] {f['config']} — client CPU {f['client_cpu_share']:.2f} cores")
     print(
         f"{'endpoint':<16}{'req/s':>9}{'per round':>24}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'errors':>8}{'CPU ms/req':>12}{'(app+db)':>14}{'req B':>8}{'resp B':>8}"
     )
-    for kind in KINDS:
+    for kind in f["kinds"]:
         k = f[kind]
         rounds = "/".join(fmt(r) for r in k["rates"])
         print(
@@ -281,6 +306,8 @@ def print_config(db: str, f: dict[str, Any]) -> None:
             print(f"    e.g. {sample}")
     ratios = ", ".join(f"{r:.2f}" for r in f["ratio_per_round"])
     print(f"commit / healthz: {f['ratio']:.2f} (per round: {ratios})")
+    if "floor_ratio" in f:
+        print(f"floor / healthz: {f['floor_ratio']:.2f}")
 
 
 def verify(lms: Scormlms, learners: list[dict[str, Any]]) -> dict[str, Any]:
@@ -413,23 +440,35 @@ def _ours(frame: str) -> bool:
 
 def parse_config(raw: str) -> tuple[int, int, frozenset[str]]:
     """``WORKERSxTHREADS`` with options after ``+``: ``2x4+socket`` (PostgreSQL over its Unix
-    socket instead of TCP loopback)."""
+    socket instead of TCP loopback), ``2x4+granian`` (``serve --server granian``)."""
     size, *options = raw.split("+")
     workers, threads = (int(x) for x in size.split("x"))
-    unknown = set(options) - {"socket"}
+    unknown = set(options) - {"socket", "granian"}
     if unknown:
         raise SystemExit(f"unknown config options {sorted(unknown)} in {raw!r}")
     return workers, threads, frozenset(options)
 
 
+def start_config(lms: Scormlms, config: tuple[int, int, frozenset[str]], floor: bool) -> Any:
+    workers, threads, options = config
+    return lms.start(
+        workers=workers,
+        threads=threads,
+        pg_socket="socket" in options,
+        server="granian" if "granian" in options else "gunicorn",
+        extra_env=FLOOR_ENV if floor else None,
+    )
+
+
 def bench_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
     configs = [parse_config(c) for c in args.configs.split(",")]
+    kinds = (*KINDS, FLOOR_KIND) if args.floor else KINDS
     results: dict[str, Any] = {"db": db, "configs": []}
     with Scormlms(db, tag="commit") as lms:
         lms.make_course(COURSE, standard="2004")
         names = lms.make_learners("learner", args.learners, COURSE, PASSWORD)
         workers, threads, options = configs[0]
-        server = lms.start(workers=workers, threads=threads, pg_socket="socket" in options)
+        server = start_config(lms, configs[0], args.floor)
         t = time.monotonic()
         browsers = parallel(lambda n: (n, scormlms_login(server.url, n, PASSWORD)), names, 8)
         results["login_seconds"] = time.monotonic() - t
@@ -451,10 +490,10 @@ def bench_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
         for index, (workers, threads, options) in enumerate(configs):
             if index:
                 lms.stop()
-                server = lms.start(workers=workers, threads=threads, pg_socket="socket" in options)
+                server = start_config(lms, (workers, threads, options), args.floor)
             load = loadavg()
             run = run_windows(
-                server, learners, (args.rounds, args.seconds, args.warmup), args.procs
+                server, learners, (args.rounds, args.seconds, args.warmup), args.procs, kinds
             )
             label = "+".join([f"{workers}x{threads}", *sorted(options)])
             figures = report_config(label, run)
@@ -464,7 +503,7 @@ def bench_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
         if args.profile:
             workers, threads, options = configs[0]
             lms.stop()
-            server = lms.start(workers=workers, threads=threads, pg_socket="socket" in options)
+            server = start_config(lms, configs[0], args.floor)
             results["profile"] = profile(server, learners, args.procs, args.profile)
             for kind, text in results["profile"].items():
                 print(f"\n[{db}] py-spy profile of {kind} ({workers}x{threads}):")
@@ -495,6 +534,9 @@ def main() -> None:
         "--configs", default="2x4", help="gunicorn WORKERSxTHREADS to compare, e.g. 2x4,2x8"
     )
     parser.add_argument("--procs", type=int, default=2, help="load generator processes")
+    parser.add_argument(
+        "--floor", action="store_true", help="add the floor window (POST /bench/floor)"
+    )
     parser.add_argument(
         "--profile", type=float, default=0, metavar="SECONDS", help="py-spy the commit path"
     )

@@ -576,11 +576,19 @@ class Scormlms:
         return self.manage("shell", "--no-imports", "-c", code)
 
     def start(
-        self, *, workers: int = 2, threads: int = 4, port: int = 0, pg_socket: bool = False
+        self,
+        *,
+        workers: int = 2,
+        threads: int = 4,
+        port: int = 0,
+        pg_socket: bool = False,
+        server: str = "gunicorn",
+        extra_env: dict[str, str] | None = None,
     ) -> Server:
-        """``scormlms serve``; ``pg_socket``: reach PostgreSQL over its Unix socket, not TCP."""
+        """``scormlms serve``; ``pg_socket``: reach PostgreSQL over its Unix socket, not TCP;
+        ``server``: ``serve --server``; ``extra_env``: more environment for the server."""
         port = port or free_port()
-        env = dict(self.env)
+        env = dict(self.env) | (extra_env or {})
         if pg_socket and self.db == "postgres":
             env["DATABASE_URL"] = pg_socket_url(env["DATABASE_URL"])
         log = self.data_dir / f"server-{workers}x{threads}.log"
@@ -596,6 +604,8 @@ class Scormlms:
                 str(workers),
                 "--threads",
                 str(threads),
+                "--server",
+                server,
             ],
             env=env,
             stdout=log.open("w"),
