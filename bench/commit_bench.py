@@ -21,10 +21,10 @@ run interleaved windows — rounds of
   do, through the same server. The server then runs with ``floor/floor_settings.py``, which is
   the production settings plus that one URL.
 
-The order of the kinds rotates from round to round. Server CPU per request is the utime+stime
-of gunicorn (master and workers) plus the PostgreSQL backends of the bench database, read from
-/proc at the window edges. Every commit must answer 200 with ``"stale": false``; at the end the
-database must hold exactly the acknowledged commits (sum of ``commit_count``) and each
+The order of the kinds rotates from round to round. Server CPU per request is the utime+stime of
+the server (main process and workers) plus the PostgreSQL backends of the bench database, read
+from /proc at the window edges. Every commit must answer 200 with ``"stale": false``; at the end
+the database must hold exactly the acknowledged commits (sum of ``commit_count``) and each
 learner's last seq.
 
 ``--profile SECONDS`` then samples both workers with py-spy (``--gil``: CPU, not waiting; it
@@ -440,10 +440,11 @@ def _ours(frame: str) -> bool:
 
 def parse_config(raw: str) -> tuple[int, int, frozenset[str]]:
     """``WORKERSxTHREADS`` with options after ``+``: ``2x4+socket`` (PostgreSQL over its Unix
-    socket instead of TCP loopback), ``2x4+granian`` (``serve --server granian``)."""
+    socket instead of TCP loopback), ``2x4+gunicorn`` (``serve --server gunicorn``; granian
+    otherwise, ``serve``'s default)."""
     size, *options = raw.split("+")
     workers, threads = (int(x) for x in size.split("x"))
-    unknown = set(options) - {"socket", "granian"}
+    unknown = set(options) - {"socket", "gunicorn"}
     if unknown:
         raise SystemExit(f"unknown config options {sorted(unknown)} in {raw!r}")
     return workers, threads, frozenset(options)
@@ -455,7 +456,7 @@ def start_config(lms: Scormlms, config: tuple[int, int, frozenset[str]], floor: 
         workers=workers,
         threads=threads,
         pg_socket="socket" in options,
-        server="granian" if "granian" in options else "gunicorn",
+        server="gunicorn" if "gunicorn" in options else "granian",
         extra_env=FLOOR_ENV if floor else None,
     )
 
@@ -531,7 +532,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="length of one window")
     parser.add_argument("--warmup", type=float, default=4.0, help="commit warm-up per config")
     parser.add_argument(
-        "--configs", default="2x4", help="gunicorn WORKERSxTHREADS to compare, e.g. 2x4,2x8"
+        "--configs", default="2x4", help="WORKERSxTHREADS to compare, e.g. 2x4,2x8,2x4+gunicorn"
     )
     parser.add_argument("--procs", type=int, default=2, help="load generator processes")
     parser.add_argument(

@@ -116,7 +116,7 @@ def _stat_fields(pid: int) -> list[str] | None:
 
 
 def descendants(root: int) -> list[int]:
-    """``root`` and every process below it (gunicorn master + workers, uvicorn supervisor…)."""
+    """``root`` and every process below it (the server and its workers, uvicorn supervisor…)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -582,7 +582,7 @@ class Scormlms:
         threads: int = 4,
         port: int = 0,
         pg_socket: bool = False,
-        server: str = "gunicorn",
+        server: str = "granian",
         extra_env: dict[str, str] | None = None,
     ) -> Server:
         """``scormlms serve``; ``pg_socket``: reach PostgreSQL over its Unix socket, not TCP;

@@ -17,7 +17,7 @@ the attempt and issues its PDF certificate, so the next start opens a new attemp
 
 Reported: sessions and requests per second, p50/p99 latency per request kind, errors (any
 answer but 200 ``ok``, any stale commit, any connection error), and the resident memory (RSS
-from /proc) of the gunicorn master and workers sampled every ``--sample`` seconds: first,
+from /proc) of the server's main process and workers sampled every ``--sample`` seconds: first,
 last, maximum and the slope over the second half. Afterwards the database must hold exactly
 the acknowledged commits, one finished attempt and one certificate per finished session.
 """
@@ -224,7 +224,7 @@ def main() -> None:
     )
     print(
         f"{args.learners} learners, {args.duration:g} s, think {args.think:g} s, "
-        f"sessions per learner {args.sessions or 'unlimited'}, gunicorn "
+        f"sessions per learner {args.sessions or 'unlimited'}, granian "
         f"{args.workers}x{args.threads}, {args.procs} load processes"
     )
     with Scormlms("postgres", tag="soak") as lms:
@@ -326,7 +326,7 @@ def print_report(f: dict[str, Any]) -> None:
     )
     m = f["rss_mb"]
     print(
-        f"RSS of gunicorn master + workers: first {m['first']:.1f} MB, after 60 s "
+        f"RSS of the server's processes: first {m['first']:.1f} MB, after 60 s "
         f"{m['after_60s']:.1f} MB, last {m['last']:.1f} MB, max {m['max']:.1f} MB; slope over "
         f"the second half {m['slope_second_half_mb_per_min']:+.2f} MB/min"
     )

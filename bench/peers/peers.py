@@ -10,7 +10,7 @@ requests each system's own browser code sends for those calls:
 * scormlms (its player: scorm-again + runtime.js): ``POST /lms/attempt/start``, then one
   ``POST /api/scorm/result`` per LMSCommit and one per LMSFinish — key fields, the whole cmi
   tree, the Initialize/SetValue log — everything else stays in the browser. PostgreSQL and
-  SQLite, ``scormlms serve`` with 2 workers x 4 threads.
+  SQLite, ``scormlms serve`` (granian) with 2 workers x 4 threads.
 * scormhost 0.1.0 (FastAPI; static/scorm12-api.js): ``GET /api/scorm/<pkg>/cmi`` at launch,
   then ``PUT`` of the whole element dict per LMSCommit and per LMSFinish (which sets
   ``cmi.core.exit = suspend`` first). Logged-in learners (JWT cookie); its own storage (users
@@ -20,7 +20,7 @@ requests each system's own browser code sends for those calls:
   SetValue, Commit, GetLastError. Its API object has no ``LMSFinish`` (only ``LMSTerminate``),
   so the golf SCO's LMSFinish sends nothing; the page's ``beforeunload`` handler then sends
   Commit and Terminate. A minimal Wagtail site (wagtail_site/) on PostgreSQL, gunicorn with 2
-  workers x 4 threads (the same server settings as scormlms).
+  workers x 4 threads (the worker and thread counts of scormlms; Wagtail documents gunicorn).
 
 The peers are installed from PyPI into throwaway virtualenvs under the temp dir
 (requirements-*.txt pin what was measured); nothing of theirs is kept in this repository.

@@ -47,7 +47,7 @@ class Memo:
             # "<payload>:<timestamp>:<signature>": the signature covers the timestamp.
             timestamp = signing.b62_decode(value.rsplit(signing.Signer().sep, 2)[1])
             found = (data, timestamp)
-            with self._writing:  # gunicorn's threads share the memo; reads need no lock
+            with self._writing:  # the server's threads share the memo; reads need no lock
                 while len(self._seen) >= self.max_entries:  # the oldest goes first
                     del self._seen[next(iter(self._seen))]
                 self._seen[key] = found

@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn (`scormlms serve`)."""
+"""WSGI entry point of `scormlms serve` (granian or gunicorn)."""
 
 import os
 

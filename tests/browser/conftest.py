@@ -1,4 +1,4 @@
-"""Browser test plumbing: the real production server (gunicorn) and headless Chromium.
+"""Browser test plumbing: the real production server (``scormlms serve``) and headless Chromium.
 
 The server runs in its own process on a free loopback port with a throwaway data dir. On SQLite
 it gets a fresh file; when ``DATABASE_URL`` points at PostgreSQL it gets a fresh database that is
@@ -82,7 +82,8 @@ def _drop_postgres(url: str, name: str) -> None:
 
 @contextlib.contextmanager
 def serving(server: LiveServer, port: int, workers: int = 2) -> Iterator[None]:
-    """Run ``scormlms serve`` (gunicorn) for ``server`` until the block ends."""
+    """Run ``scormlms serve`` (granian unless SCORMLMS_SERVER says gunicorn) for ``server``
+    until the block ends."""
     log = (server.data_dir / "server.log").open("w")
     proc = subprocess.Popen(
         [SCORMLMS, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],

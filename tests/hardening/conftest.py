@@ -16,7 +16,8 @@ Environment
     start the production server give it a fresh database (dropped afterwards) or a fresh
     SQLite file.
 
-Markers: ``fuzz`` (property-based tests), ``server`` (tests against the real gunicorn server).
+Markers: ``fuzz`` (property-based tests), ``server`` (tests against the real production server,
+``scormlms serve``).
 The profiles are applied per test through :func:`fuzz_settings`, never loaded globally, so the
 other folders' Hypothesis tests keep their own defaults.
 """
@@ -67,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 LEARNER = ("ana", "ana-pass-7")
 # Each server test works in a course of its own, so they can run in any order.
-SERVER_COURSES = ("crash", "race-start", "race-seq", "race-cert")
+SERVER_COURSES = ("crash", "race-start", "race-seq", "race-cert", "servers")
 
 _SETUP = """
 import json

@@ -1,9 +1,9 @@
 """The real production server under our control, and a small stdlib HTTP client for it.
 
-:class:`ProdServer` runs ``scormlms serve`` (gunicorn, several worker processes) in a process
-group of its own, so a test can SIGKILL the master and every worker at once and start the server
-again on the same data dir and database. :class:`Browser` is a cookie-keeping ``urllib`` client
-that logs in through the login form and sends JSON the way the player does.
+:class:`ProdServer` runs ``scormlms serve`` (granian by default, several worker processes) in a
+process group of its own, so a test can SIGKILL the master and every worker at once and start
+the server again on the same data dir and database. :class:`Browser` is a cookie-keeping
+``urllib`` client that logs in through the login form and sends JSON the way the player does.
 """
 
 from __future__ import annotations
@@ -60,14 +60,14 @@ class ProdServer(LiveServer):
         self.starts = 0
 
     def start(self, timeout: float = 60) -> None:
-        """Start gunicorn and wait until it answers."""
+        """Start the server and wait until it answers."""
         assert self.proc is None, "already running"
         self.starts += 1
         log = (self.data_dir / f"server-{self.starts}.log").open("wb")
         argv = [SCORMLMS, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         argv += ["--workers", str(self.workers), "--no-collectstatic"]
         # A new session makes the server the leader of its own process group: killpg reaches
-        # the gunicorn master and all its workers, and nothing else.
+        # the server's main process and all its workers, and nothing else.
         self.proc = subprocess.Popen(
             argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -126,8 +126,8 @@ class ProdServer(LiveServer):
 
     def server_errors(self) -> list[str]:
         """Log lines of 5xx answers and unhandled exceptions (our JSON logs at level ERROR)
-        and of gunicorn trouble (its plain ``[ERROR]``/``[CRITICAL]`` lines: worker timeouts,
-        crashed workers)."""
+        and of the server's own trouble (granian's and gunicorn's plain ``[ERROR]`` and
+        ``[CRITICAL]`` lines: crashed workers)."""
         lines = []
         for line in self.log_text().splitlines():
             if "[ERROR]" in line or "[CRITICAL]" in line:

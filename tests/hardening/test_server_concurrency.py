@@ -1,8 +1,9 @@
 """The races of tests/tracking/test_concurrency.py, against the real production server.
 
-Several gunicorn worker processes, real HTTP from many threads, on whichever database
-``DATABASE_URL`` selects: on SQLite this is what proves that IMMEDIATE transactions serialise
-writers across processes instead of failing with "database is locked". No 5xx is allowed.
+Several worker processes of the production server, real HTTP from many threads, on whichever
+database ``DATABASE_URL`` selects: on SQLite this is what proves that IMMEDIATE transactions
+serialise writers across processes instead of failing with "database is locked". No 5xx is
+allowed.
 """
 
 from __future__ import annotations
