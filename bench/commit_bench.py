@@ -15,10 +15,11 @@ run interleaved windows — rounds of
 * ``state``: ``GET /lms/enrolments/<courseId>/state``;
 * ``healthz_session``: the same ``POST /healthz`` with the learner's session cookie (what
   authentication alone costs: Django's LoginRequiredMiddleware looks the user up first);
-* ``floor`` (only with ``--floor``): ``POST /bench/floor`` with the commit's bytes and no cookie,
-  a view that parses the body and stores its cmi tree and suspend_data in the learner's row with
-  one ``UPDATE`` and checks nothing (``floor/floor_urls.py``): the least work any commit has to
-  do, through the same server. The server then runs with ``floor/floor_settings.py``, which is
+* ``floor`` (only with ``--floor``): ``POST /bench/floor`` with the commit's bytes and the
+  session cookie, a view that logs the learner in from the session like every page, parses the
+  body and stores its cmi tree and suspend_data in the learner's row with one ``UPDATE``, and
+  checks nothing else (``floor/floor_urls.py``): the least work any commit has to do, through
+  the same server. The server then runs with ``floor/floor_settings.py``, which is
   the production settings plus that one URL.
 
 The order of the kinds rotates from round to round. Server CPU per request is the utime+stime of
@@ -101,7 +102,7 @@ def _learner_loop(
     noop_body = head + str(seq + 1).encode() + tail
     healthz_session = browser.build("POST", "/healthz", noop_body)
     healthz = Browser(base).build("POST", "/healthz", noop_body)
-    floor = Browser(base).build("POST", "/bench/floor", noop_body)
+    floor = browser.build("POST", "/bench/floor", noop_body)
     state = browser.build("GET", f"/lms/enrolments/{COURSE}/state")
     browser.conn.request(browser.build("GET", "/healthz"))  # open the connection beforehand
     for index, (kind, t0, t1) in enumerate(schedule):
