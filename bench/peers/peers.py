@@ -391,17 +391,25 @@ class System:
 
 class ScormlmsSystem(System):
     def __init__(
-        self, db: str, package: Path, count: int, calls: list[Any], pg_socket: bool = False
+        self,
+        db: str,
+        package: Path,
+        count: int,
+        calls: list[Any],
+        pg_socket: bool = False,
+        server: str = "granian",
     ) -> None:
         t = time.monotonic()
         database = "SQLite" if db == "sqlite" else "PostgreSQL"
         if pg_socket:
             database += " over its Unix socket"
+        if server != "granian":
+            database += f", {server}"
         self.name, self.driver = f"scormlms ({database})", "scormlms"
         self.lms = Scormlms(db, tag="peers")
         self.lms.manage("import", str(package), "--course-id", COURSE)
         names = self.lms.make_learners("peer", count, COURSE, PASSWORD)
-        self.server = self.lms.start(workers=2, threads=4, pg_socket=pg_socket)
+        self.server = self.lms.start(workers=2, threads=4, pg_socket=pg_socket, server=server)
         browsers = parallel(lambda n: (n, scormlms_login(self.server.url, n, PASSWORD)), names, 8)
         self.learners = [
             {
@@ -762,6 +770,9 @@ def main() -> None:
         "scormlms-postgres": lambda: ScormlmsSystem("postgres", package, args.learners + 1, calls),
         "scormlms-postgres-socket": lambda: ScormlmsSystem(
             "postgres", package, args.learners + 1, calls, pg_socket=True
+        ),
+        "scormlms-postgres-gunicorn": lambda: ScormlmsSystem(
+            "postgres", package, args.learners + 1, calls, server="gunicorn"
         ),
         "scormlms-sqlite": lambda: ScormlmsSystem("sqlite", package, args.learners + 1, calls),
         "scormhost": lambda: ScormhostSystem(package, args.learners + 1, calls),

@@ -1,10 +1,14 @@
 """Both servers ``scormlms serve`` can run — granian (the default) and gunicorn — carry a
-learner's session on the same database: login, start, a commit with 4 KB of suspend_data, the
-state read, a stale commit refused, and a clean stop on SIGTERM with no errors logged.
+learner's session on the same database (login, start, a commit with 4 KB of suspend_data, the
+state read, a stale commit refused, a clean stop on SIGTERM with no errors logged), and both
+replace a worker process that dies.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -84,3 +88,36 @@ def test_each_server_carries_a_session_and_stops_cleanly(
         server.stop()
     assert server.server_errors() == []
     assert proc.returncode == 0  # SIGTERM stopped it within the timeout; no SIGKILL needed
+
+
+def _children(pid: int) -> set[int]:
+    return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+@pytest.mark.parametrize("name", ["granian", "gunicorn"])
+def test_a_worker_that_dies_is_replaced(name: str, prod_server: ProdServer, tmp_path: Path) -> None:
+    """An OOM kill or a crash in C code takes one worker down: the server starts another one
+    and keeps answering, and what it logs names the dead worker."""
+    server = ProdServer(tmp_path, prod_server.env | {"SCORMLMS_SERVER": name}, workers=2)
+    server.start()
+    proc = server.proc
+    assert proc is not None
+    try:
+        workers = _children(proc.pid)
+        assert len(workers) == 2, workers
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while True:
+            now = _children(proc.pid)
+            if len(now) == 2 and victim not in now:
+                break
+            assert time.monotonic() < deadline, f"no replacement for worker {victim}: {now}"
+            time.sleep(0.2)
+        # every connection lands on a live worker again
+        replies = [Browser(server.url).request("GET", "/healthz") for _ in range(20)]
+        assert [r.status for r in replies] == [200] * 20
+    finally:
+        server.stop()
+    assert proc.returncode == 0
+    assert any(str(victim) in line or "Unexpected exit" in line for line in server.server_errors())

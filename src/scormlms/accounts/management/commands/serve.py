@@ -51,6 +51,12 @@ def granian_argv(*, host: str, port: int, workers: int, threads: int) -> list[st
         f"--blocking-threads={threads}",
         "--http=1",
         "--no-ws",
+        # gunicorn's master replaces a worker that dies (an OOM kill, a crash in C code);
+        # granian does so only when asked.
+        "--respawn-failed-workers",
+        "--respawn-interval=1",
+        # as gunicorn's --graceful-timeout: a worker still busy 10 s after SIGTERM is killed
+        "--workers-kill-timeout=10",
         "scormlms.wsgi:application",
     ]
 
