@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[str]:
@@ -83,6 +83,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["server"] not in SERVERS:  # argparse does not check a default's choice
+            raise CommandError(
+                f"SCORMLMS_SERVER must be one of {', '.join(sorted(SERVERS))}, "
+                f"not {options['server']!r}"
+            )
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         argv = SERVERS[options["server"]](
