@@ -4,9 +4,9 @@ granian is the default: it parses HTTP and moves request and response bytes in R
 the WSGI call itself runs in Python, on ``--threads`` threads in each of ``--workers``
 processes. Measured side by side on the same 2 cores (docs/BENCHMARKS.md, "Commit throughput",
 session 5) it needs 11 % less CPU per commit than gunicorn's gthread workers, 22 % less per state
-read and 46 % less per no-op request. Like gunicorn it hands uploads to Django as a stream: a
-400 MB upload raised the server's RSS by 2 MB (bench/upload_bench.py). ``--server gunicorn``
-keeps gunicorn.
+read and 46 % less per no-op request. Like gunicorn it streams large files both ways: a 400 MB
+upload raised the server's RSS by 2 MB, a 400 MB download by 1 MB (bench/bigfile_bench.py).
+``--server gunicorn`` keeps gunicorn.
 """
 
 from __future__ import annotations
