@@ -20,7 +20,7 @@ requests each system's own browser code sends for those calls:
   SetValue, Commit, GetLastError. Its API object has no ``LMSFinish`` (only ``LMSTerminate``),
   so the golf SCO's LMSFinish sends nothing; the page's ``beforeunload`` handler then sends
   Commit and Terminate. A minimal Wagtail site (wagtail_site/) on PostgreSQL, gunicorn with 2
-  workers x 4 threads (the worker and thread counts of scormlms; Wagtail documents gunicorn).
+  workers x 4 threads (the worker and thread counts of scormlms; gunicorn, as in earlier runs).
 
 The peers are installed from PyPI into throwaway virtualenvs under the temp dir
 (requirements-*.txt pin what was measured); nothing of theirs is kept in this repository.
