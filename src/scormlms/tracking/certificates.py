@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from datetime import datetime
@@ -9,11 +10,14 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from fpdf import FPDF
 
 from scormlms.courses.models import Course
 from scormlms.rows import Batch
 from scormlms.tracking.models import Attempt, Certificate
+
+log = logging.getLogger("scormlms.tracking")
 
 # Unambiguous characters (no 0/O, 1/I/L) so a code read off paper can be typed back in.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -51,8 +55,14 @@ def certificate_issue(
     now: datetime,
     writes: Batch | None = None,
 ) -> Certificate:
-    """Render and store the PDF, and write the row (now, or as part of ``writes``; the row then
-    has no id yet, which nothing that answers the request needs)."""
+    """Write the row (now, or as part of ``writes``; the row then has no id yet, which nothing
+    that answers the request needs), and store its PDF once the transaction has committed.
+
+    The PDF is written after the commit, not inside it: the attempt's lock is not held while
+    fpdf2 renders, a transaction that rolls back leaves no file behind, and a PDF that cannot
+    be rendered or stored (a full disk) never costs the learner the commit that passed. The
+    failure is logged, and the download renders the same content from the row while the file
+    is missing (``views.certificate_download``)."""
     code = new_code()
     cert = Certificate(
         attempt=attempt,
@@ -63,12 +73,25 @@ def certificate_issue(
         issued_at=now,
         file=f"certificates/{code}.pdf",
     )
-    cert.file = default_storage.save(cert.file, ContentFile(render_pdf(cert)))
+
+    def store_certificate_pdf() -> None:  # a named function: Django logs its __qualname__
+        store_pdf(cert)
+
+    transaction.on_commit(store_certificate_pdf, robust=True)
     if writes is None:
         cert.save()
     else:
         writes.insert([cert], FIELDS)
     return cert
+
+
+def store_pdf(cert: Certificate) -> None:
+    """Render the certificate and save it under the name its row holds."""
+    saved = default_storage.save(cert.file, ContentFile(render_pdf(cert)))
+    if saved != cert.file:  # the storage renamed it: the download renders from the row instead
+        log.warning(
+            "certificate_file_renamed", extra={"code": cert.code, "file": cert.file, "saved": saved}
+        )
 
 
 def _latin1(text: str) -> str:
