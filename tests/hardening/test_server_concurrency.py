@@ -32,6 +32,7 @@ print(json.dumps({{"all": rows.count(), "open": rows.filter(closed=False).count(
 
 _SCO = """
 import json
+from django.core.files.storage import default_storage
 from scormlms.tracking.models import Attempt, Certificate
 attempt = Attempt.objects.get(id={attempt_id!r})
 sco = attempt.sco_attempts.get()
@@ -43,6 +44,9 @@ print(json.dumps({{
     "eventSeqs": [e.data["seq"] for e in events],
     "certificates": Certificate.objects.filter(attempt=attempt).count(),
     "certificateEvents": attempt.events.filter(kind="certificate").count(),
+    "pdfsStored": [
+        default_storage.exists(c.file) for c in Certificate.objects.filter(attempt=attempt)
+    ],
 }}))
 """
 
@@ -123,6 +127,7 @@ def test_twenty_simultaneous_passing_commits_issue_one_certificate(
     )
     state = prod_server.shell_json(_SCO.format(attempt_id=started["attemptId"]))
     assert state["certificates"] == state["certificateEvents"] == 1
+    assert state["pdfsStored"] == [True]  # written once the passing commit had committed
     urls = {a["certificateUrl"] for a in answers}
     assert len(urls) == 1 and None not in urls
     pdf = prod_learner.request("GET", urls.pop())
