@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -45,14 +46,21 @@ def _process_names(pid: int) -> str:
     return "\n".join(names)
 
 
+def _start_on(
+    name: str, prod_server: ProdServer, tmp_path: Path
+) -> tuple[ProdServer, subprocess.Popen[bytes]]:
+    """Another server on ``prod_server``'s database, run by ``name``; logs under ``tmp_path``."""
+    server = ProdServer(tmp_path, prod_server.env | {"SCORMLMS_SERVER": name}, workers=2)
+    server.start()
+    assert server.proc is not None
+    return server, server.proc
+
+
 @pytest.mark.parametrize("name", ["granian", "gunicorn"])
 def test_each_server_carries_a_session_and_stops_cleanly(
     name: str, prod_server: ProdServer, tmp_path: Path
 ) -> None:
-    server = ProdServer(tmp_path, prod_server.env | {"SCORMLMS_SERVER": name}, workers=2)
-    server.start()
-    proc = server.proc
-    assert proc is not None
+    server, proc = _start_on(name, prod_server, tmp_path)
     try:
         names = _process_names(proc.pid)
         assert f"-m {name} " in names, names
@@ -98,10 +106,7 @@ def _children(pid: int) -> set[int]:
 def test_a_worker_that_dies_is_replaced(name: str, prod_server: ProdServer, tmp_path: Path) -> None:
     """An OOM kill or a crash in C code takes one worker down: the server starts another one
     and keeps answering, and what it logs names the dead worker."""
-    server = ProdServer(tmp_path, prod_server.env | {"SCORMLMS_SERVER": name}, workers=2)
-    server.start()
-    proc = server.proc
-    assert proc is not None
+    server, proc = _start_on(name, prod_server, tmp_path)
     try:
         workers = _children(proc.pid)
         assert len(workers) == 2, workers
