@@ -28,11 +28,12 @@ import urllib.parse
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
 
-from common import Scormlms, Server, scormlms_login  # noqa: E402
+from common import Scormlms, Server, memory_sampler, scormlms_login  # noqa: E402
 from peers import MANIFEST  # noqa: E402
 
 BOUNDARY = "scormlms-bench-boundary"
@@ -55,15 +56,9 @@ def big_package(path: Path, megabytes: int) -> Path:
 def measured(server: Server, request: Callable[[], str]) -> str:
     """Run ``request`` while sampling the server's RSS; its outcome with the growth."""
     before = sum(server.rss().values()) * 1024
-    peak = [before]
+    samples: list[Any] = []
     done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], sum(server.rss().values()) * 1024)
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample)
+    sampler = threading.Thread(target=memory_sampler, args=(server, 0.05, done, samples))
     sampler.start()
     started = time.monotonic()
     try:
@@ -71,9 +66,10 @@ def measured(server: Server, request: Callable[[], str]) -> str:
     finally:
         done.set()
         sampler.join()
+    peak = max(before, *(kb * 1024 for _, kb, _ in samples))
     return (
         f"{outcome} in {time.monotonic() - started:.1f} s; RSS {before / 1e6:.0f} MB before, "
-        f"peak {peak[0] / 1e6:.0f} MB (+{(peak[0] - before) / 1e6:.0f} MB)"
+        f"peak {peak / 1e6:.0f} MB (+{(peak - before) / 1e6:.0f} MB)"
     )
 
 

@@ -142,6 +142,17 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def memory_sampler(server: Any, every: float, stop: threading.Event, out: list[Any]) -> None:
+    """Append ``(seconds since start, total RSS in KB, {pid: RSS in KB})`` of ``server``'s
+    processes to ``out`` every ``every`` seconds until ``stop`` is set (run it on a thread)."""
+    t0 = time.monotonic()
+    while True:
+        rss = server.rss()
+        out.append((time.monotonic() - t0, sum(rss.values()), rss))
+        if stop.wait(every):
+            return
+
+
 def rss_kb(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/statm") as fh:

@@ -43,6 +43,7 @@ from common import (  # noqa: E402
     json_flag,
     loadavg,
     machine,
+    memory_sampler,
     parallel,
     parse_launch,
     result_body_parts,
@@ -181,15 +182,6 @@ def verify(lms: Scormlms) -> dict[str, Any]:
         "  'certificates': Certificate.objects.count()}))\n"
     )
     return json.loads(out.strip().splitlines()[-1])
-
-
-def memory_sampler(server: Any, every: float, stop: threading.Event, out: list[Any]) -> None:
-    t0 = time.monotonic()
-    while True:
-        rss = server.rss()
-        out.append((time.monotonic() - t0, sum(rss.values()), rss))
-        if stop.wait(every):
-            return
 
 
 def slope_mb_per_min(samples: list[tuple[float, int, Any]]) -> float:
