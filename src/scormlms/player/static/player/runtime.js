@@ -14,14 +14,12 @@ const CALLS = {
     setValue: "LMSSetValue",
     terminate: "LMSFinish",
     commit: "LMSCommit",
-    exit: "cmi.core.exit",
   },
   2004: {
     initialize: "Initialize",
     setValue: "SetValue",
     terminate: "Terminate",
     commit: "Commit",
-    exit: "cmi.exit",
   },
 };
 
@@ -67,8 +65,6 @@ export class ScoSession {
     this.seq = Math.max(launch.seq || 0, ...this.journaledSeqs());
     this.finished = false;
     this.discarded = false;
-    this.exitSet = false;
-    this.statusSet = false;
     this.navRequest = "";
     this.log = { initialize: false, keys: [] };
     this.logged = { initialize: false, keys: new Set() };
@@ -137,31 +133,21 @@ export class ScoSession {
         if (this.log.keys.length < MAX_LOGGED_KEYS && !this.log.keys.includes(element)) {
           this.log.keys.push(element);
         }
-        if (element === c.exit) this.exitSet = true;
-        if (element === "cmi.core.lesson_status") this.statusSet = true;
         this.scheduleDraft();
       }),
     );
     if (this.standard === "2004") {
       // suspendAll fires no event of its own and the request is not in the commit: catch it
-      // as it is set (RUNTIME-NOTES "Events").
-      api.on("SetValue.adl.nav.request", this.guard((element, value) => (this.navRequest = String(value))));
-    }
-    if (this.standard === "1.2") {
-      // SCORM 1.2 RTE 3.4.4 (cmi.core.lesson_status, additional behavior requirements): a SCO
-      // that never set a status is "completed" on LMSFinish; scorm-again's mastery_override
-      // (on by default for 1.2) then turns it into passed/failed against the mastery score.
-      // scorm-again's own autoCompleteLessonStatus never fires in 3.4.3: LMSInitialize counts
-      // the default "not attempted" as a status the SCO set.
+      // as it is set (RUNTIME-NOTES "Events"). The listener runs after the value is stored and
+      // even when it was refused, so read back what the API kept.
       api.on(
-        "BeforeTerminate",
-        this.guard(() => {
-          if (!this.statusSet && api.cmi.core.lesson_status === "not attempted") {
-            api.cmi.core.lesson_status = "completed";
-          }
-        }),
+        "SetValue.adl.nav.request",
+        this.guard(() => (this.navRequest = String(api.adl.nav.request ?? ""))),
       );
     }
+    // No default lesson_status or completion here: the server applies SCORM 1.2 RTE 3.4.4 and
+    // the 2004 completionSetByContent / objectiveSetByContent defaults when the session
+    // finishes (SPEC §6), so the state and the reports read the same result.
     api.on(c.terminate, this.guard(() => this.onTerminate(this)));
   }
 
@@ -197,6 +183,7 @@ export class ScoSession {
       seq: this.seq,
       values: this.values,
       cmi,
+      navRequest: this.navRequest,
       log: this.pendingLog(),
     };
   }
@@ -242,12 +229,11 @@ export class ScoSession {
     return this.api[this.calls.commit]("") === "true";
   }
 
-  // The SCO page is gone but never terminated: end its session as a suspend, so it resumes
-  // (SCORM 2004 4th ed. RTE 4.2.8 cmi.exit; SCORM 1.2 RTE 3.4.4 cmi.core.exit).
+  // The SCO page is gone but never terminated: end its session so that what it set is
+  // delivered as a finish. The player never writes cmi.exit / cmi.core.exit for the SCO
+  // (SPEC §6): only the SCO's own exit decides whether its next launch resumes.
   terminateIfRunning() {
-    if (!this.running) return;
-    if (!this.exitSet) this.api[this.standard === "1.2" ? "LMSSetValue" : "SetValue"](this.calls.exit, "suspend");
-    this.api[this.calls.terminate]("");
+    if (this.running) this.api[this.calls.terminate]("");
   }
 
   discard() {
