@@ -30,6 +30,7 @@ class Player {
     });
     this.session = null;
     this.attemptId = null;
+    this.review = false;
     this.current = null;
     this.busy = false;
     this.leaving = false;
@@ -45,12 +46,12 @@ class Player {
   }
 
   bindUi() {
-    $("save-resume").addEventListener("click", () => this.leave({ save: true }));
+    $("save-resume").addEventListener("click", () => this.leave({ save: true, resumable: true }));
     const dialog = $("exit-dialog");
     $("exit").addEventListener("click", () => dialog.showModal());
     $("exit-save").addEventListener("click", () => {
       dialog.close();
-      this.leave({ save: true });
+      this.leave({ save: true, resumable: true });
     });
     $("exit-discard").addEventListener("click", () => {
       dialog.close();
@@ -119,6 +120,9 @@ class Player {
     }
     const launch = data.launch;
     this.attemptId = data.attemptId;
+    // Each start answers for its own SCO: in a completed attempt, a SCO it never finished
+    // plays normally (SPEC §6).
+    this.showReview(Boolean(data.review));
     this.session = new ScoSession({
       launch,
       ids: {
@@ -155,7 +159,7 @@ class Player {
         ? requestAfterFinish12(session.values["cmi.core.lesson_status"])
         : parseRequest(session.navRequest);
     const target = nextItem(this.items, this.current, request);
-    if (target?.leave) this.leave({ save: true });
+    if (target?.leave) this.leave({ save: true, resumable: target.leave === "suspend" });
     else if (target?.itemId) this.goTo(target.itemId);
     else this.showEnded();
   }
@@ -206,7 +210,9 @@ class Player {
     }
   }
 
-  async leave({ save }) {
+  // save: deliver what the SCO set, or drop what is undelivered ("Don't save", SPEC §6).
+  // resumable: the learner left to come back (the dashboard says it was saved).
+  async leave({ save, resumable = false }) {
     if (this.busy) return;
     this.busy = true;
     this.setButtonsDisabled(true);
@@ -230,7 +236,15 @@ class Player {
         );
       }
     }
-    window.location.assign(this.config.urls.home);
+    window.location.assign(this.homeUrl(save && resumable));
+  }
+
+  // Nothing is saved in review (its commits only reach the event log): no "Saved" notice then.
+  homeUrl(saved) {
+    if (!saved || this.review) return this.config.urls.home;
+    const url = new URL(this.config.urls.home, window.location.href);
+    url.searchParams.set("saved", this.config.courseId);
+    return url.href;
   }
 
   acknowledged(payload, answer) {
@@ -292,6 +306,16 @@ class Player {
     for (const button of document.querySelectorAll(".player-bar button, #toc button, #ended button")) {
       button.disabled = disabled;
     }
+  }
+
+  // Review mode (SPEC §6): the learner sees that nothing here changes their result, and the
+  // Exit dialog describes the same.
+  showReview(review) {
+    this.review = review;
+    $("review-banner").textContent = review ? "Review — your result is kept" : "";
+    $("exit-choices").hidden = review;
+    $("exit-review").hidden = !review;
+    $("exit-dialog").setAttribute("aria-describedby", review ? "exit-review" : "exit-choices");
   }
 
   showStatus(status) {
