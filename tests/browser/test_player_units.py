@@ -316,3 +316,327 @@ def test_a_beacon_with_a_json_blob_is_accepted(live_server_proc: LiveServer, pag
     assert page.evaluate(BEACON_SCRIPT, course) is True
     stored = wait_for_state(page, server, course, lambda s: s["lastCommitAt"] is not None)
     assert stored["status"] == "In Progress"
+
+
+# ------------------------------------------------------------------- one SCO session (runtime.js)
+
+SESSION_SCRIPT = """async ([standard, calls]) => {
+    const { Journal } = await import("/static/player/journal.js");
+    const { ScoSession } = await import("/static/player/runtime.js");
+    const map = new Map();
+    const storage = {
+        get length() { return map.size; },
+        key: (i) => [...map.keys()][i] ?? null,
+        getItem: (k) => (map.has(k) ? map.get(k) : null),
+        setItem: (k, v) => map.set(k, String(v)),
+        removeItem: (k) => map.delete(k),
+    };
+    const journal = new Journal("lena", "c1", storage);
+    const values = standard === "1.2"
+        ? { "cmi.core.lesson_status": "", "cmi.core.exit": "", "cmi.core.lesson_location": "" }
+        : { "cmi.completion_status": "", "cmi.exit": "", "cmi.location": "" };
+    const session = new ScoSession({
+        launch: { standard, itemId: "i1", token: "t1", seq: 0, values, cmi: {} },
+        ids: { courseId: "c1", attemptId: "att", learnerId: "lena" },
+        resultUrl: "/api/scorm/result",
+        journal,
+        sender: { pump() {} },
+        onTerminate() {},
+    });
+    const api = session.api;
+    const payloads = [];
+    for (const [name, ...args] of calls) {
+        if (name === "terminateIfRunning") session.terminateIfRunning();
+        else api[name](...args);
+        const last = journal.entries().at(-1);
+        if (last && !payloads.some((p) => p.seq === last.payload.seq)) payloads.push(last.payload);
+    }
+    return payloads.map((p) => ({ reason: p.reason, values: p.values, navRequest: p.navRequest }));
+}"""
+
+
+def run_session(page: Any, server: LiveServer, standard: str, calls: list[list[str]]) -> Any:
+    open_origin(page, server)
+    script = "scorm12.min.js" if standard == "1.2" else "scorm2004.min.js"
+    page.add_script_tag(url=f"{server.url}/static/scorm-again/{script}")
+    return page.evaluate(SESSION_SCRIPT, [standard, calls])
+
+
+@pytest.mark.parametrize(
+    ("standard", "calls", "exit_element", "expected_exit"),
+    [
+        (
+            "1.2",
+            [["LMSInitialize", ""], ["LMSSetValue", "cmi.core.lesson_location", "3"]],
+            "cmi.core.exit",
+            "",
+        ),
+        ("2004", [["Initialize", ""], ["SetValue", "cmi.location", "3"]], "cmi.exit", ""),
+        # What the SCO set itself is kept as it is.
+        (
+            "1.2",
+            [["LMSInitialize", ""], ["LMSSetValue", "cmi.core.exit", "logout"]],
+            "cmi.core.exit",
+            "logout",
+        ),
+        ("2004", [["Initialize", ""], ["SetValue", "cmi.exit", "suspend"]], "cmi.exit", "suspend"),
+    ],
+)
+def test_ending_a_running_sco_writes_no_exit_for_it(
+    live_server_proc: LiveServer,
+    page: Any,
+    standard: str,
+    calls: list[list[str]],
+    exit_element: str,
+    expected_exit: str,
+) -> None:
+    """SPEC §6: Save & resume later or a switch of SCO ends the session with what the SCO set;
+    the player never writes exit (nor a default lesson_status: the server applies RTE 3.4.4)."""
+    payloads = run_session(page, live_server_proc, standard, [*calls, ["terminateIfRunning"]])
+    finish = payloads[-1]
+    assert finish["reason"] == "finish"
+    assert finish["values"][exit_element] == expected_exit
+    if standard == "1.2":
+        assert finish["values"]["cmi.core.lesson_status"] == "not attempted"
+
+
+def test_the_last_navigation_request_goes_with_every_payload(
+    live_server_proc: LiveServer, page: Any
+) -> None:
+    payloads = run_session(
+        page,
+        live_server_proc,
+        "2004",
+        [
+            ["Initialize", ""],
+            ["Commit", ""],
+            ["SetValue", "adl.nav.request", "suspendAll"],
+            ["Commit", ""],
+            ["SetValue", "adl.nav.request", "nonsense"],  # refused: the API keeps suspendAll
+            ["SetValue", "cmi.location", "p2"],
+            ["Commit", ""],
+            ["SetValue", "adl.nav.request", "{target=i2}choice"],
+            ["Terminate", ""],
+        ],
+    )
+    assert [(p["reason"], p["navRequest"]) for p in payloads] == [
+        ("commit", ""),
+        ("commit", "suspendAll"),
+        ("commit", "suspendAll"),
+        ("finish", "{target=i2}choice"),
+    ]
+    twelve = run_session(page, live_server_proc, "1.2", [["LMSInitialize", ""], ["LMSFinish", ""]])
+    assert [(p["reason"], p["navRequest"]) for p in twelve] == [("finish", "")]
+
+
+# ----------------------------------------------------------------- the course card (dashboard.js)
+
+PLAY = "/courses/c1/play"
+NEW = "/courses/c1/new-attempt"
+CERT = "/certificates/ABCD-EFGH/"
+USED_UP = "You have used all 3 attempts of this course."
+
+
+def card_state(**changes: Any) -> dict[str, Any]:
+    """A state answer (SPEC §7) of course c1; ``record`` and ``newAttempt`` merge their keys."""
+    state: dict[str, Any] = {
+        "status": "Not Started",
+        "hasOpenAttempt": False,
+        "attemptId": None,
+        "lastActivity": None,
+        "score": None,
+        "pass": None,
+        "canResume": False,
+        "displayStatus": "Not started",
+        "progressPercent": 0,
+        "scorePercent": None,
+        "certificateUrl": None,
+        "items": [],
+        "record": {
+            "recordStatus": "Not started",
+            "recordScore": None,
+            "recordPassed": False,
+            "recordCompleted": False,
+            "attemptsUsed": 0,
+            "attemptsAllowed": None,
+            "certificateUrl": None,
+            "attemptId": None,
+            "overridden": False,
+        },
+        "retakeInProgress": False,
+        "canReview": False,
+        "newAttempt": {"allowed": False, "url": NEW, "message": None},
+    }
+    for key, value in changes.items():
+        if key in ("record", "newAttempt"):
+            state[key] = {**state[key], **value}
+        else:
+            state[key] = value
+    return state
+
+
+OPEN = {
+    "status": "In Progress",
+    "hasOpenAttempt": True,
+    "attemptId": "a2",
+    "canResume": True,
+    "displayStatus": "In progress",
+    "progressPercent": 40,
+    "lastActivity": "2025-09-07T12:34:56Z",
+}
+DONE = {
+    "status": "Completed",
+    "attemptId": "a1",
+    "canReview": True,
+    "progressPercent": 100,
+    "lastActivity": "2025-09-08T08:00:00Z",
+}
+PASSED = {"recordStatus": "Passed", "recordScore": 89.5, "recordPassed": True,
+          "recordCompleted": True, "attemptsUsed": 1, "attemptsAllowed": 3,
+          "certificateUrl": CERT, "attemptId": "a1"}  # fmt: skip
+
+# (name, state, primary, secondary or None, message or None)
+CARDS: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
+    ("not started", card_state(), "Start", None, None),
+    (
+        "in progress, no start over",
+        card_state(**OPEN, record={"recordStatus": "In progress", "attemptsUsed": 1}),
+        "Resume",
+        None,
+        None,
+    ),
+    (
+        "in progress, start over allowed",
+        card_state(
+            **OPEN,
+            record={"recordStatus": "In progress", "attemptsUsed": 1},
+            newAttempt={"allowed": True},
+        ),
+        "Resume",
+        "Start over",
+        None,
+    ),
+    (
+        "passed, new attempt allowed",
+        card_state(**DONE, record=PASSED, newAttempt={"allowed": True}),
+        "Review",
+        "Start a new attempt",
+        None,
+    ),
+    (
+        "failed, attempts used up",
+        card_state(
+            **DONE,
+            record={
+                "recordStatus": "Failed",
+                "recordScore": 40,
+                "recordCompleted": True,
+                "attemptsUsed": 3,
+                "attemptsAllowed": 3,
+                "attemptId": "a1",
+            },  # fmt: skip
+            newAttempt={"message": USED_UP},
+        ),
+        "Review",
+        None,
+        USED_UP,
+    ),
+    (
+        "retake of a pass in progress",
+        card_state(**OPEN, record={**PASSED, "attemptsUsed": 2}, retakeInProgress=True),
+        "Resume",
+        None,
+        None,
+    ),
+    (
+        "completed, set by staff",
+        card_state(
+            **DONE,
+            record={
+                "recordStatus": "Passed",
+                "recordScore": 75,
+                "overridden": True,
+                "attemptsUsed": 1,
+                "attemptId": "a1",
+            },  # fmt: skip
+            newAttempt={"message": "This course does not offer a new attempt."},
+        ),
+        "Review",
+        None,
+        "This course does not offer a new attempt.",
+    ),
+]
+
+
+def test_card_actions(live_server_proc: LiveServer, page: Any) -> None:
+    """actionFor(): Review after a finished attempt (never a "Completed" button), Resume while
+    one is open, Start otherwise; the second attempt only when allowed, else the message."""
+    open_origin(page, live_server_proc)
+    actions = page.evaluate(
+        """async (states) => {
+            const { actionFor } = await import("/static/scormlms/dashboard.js");
+            return states.map((s) => {
+                const a = actionFor(s, { playUrl: "/courses/c1/play" });
+                return [a.primary.label, a.primary.href, a.secondary?.label ?? null,
+                        a.secondary?.href ?? null, a.message];
+            });
+        }""",
+        [state for _, state, *_ in CARDS],
+    )
+    expected = [
+        [primary, PLAY, secondary, NEW if secondary else None, message]
+        for _, _, primary, secondary, message in CARDS
+    ]
+    assert dict(zip([c[0] for c in CARDS], actions, strict=True)) == dict(
+        zip([c[0] for c in CARDS], expected, strict=True)
+    )
+
+
+DRAW_SCRIPT = """async ([blank, cases]) => {
+    const { drawCard } = await import("/static/scormlms/dashboard.js");
+    const hooks = (card) => ({
+        text: card.innerText,
+        status: card.dataset.status,
+        badge: card.querySelector(".status").className,
+        // a hidden link's address and text matter to nobody
+        links: [...card.querySelectorAll("a")].map((a) =>
+            a.hidden ? [a.className] : [a.className, a.getAttribute("href"), a.textContent]),
+        message: [...card.querySelectorAll(".new-attempt-message:not([hidden])")]
+            .map((m) => m.textContent),
+        notes: [...card.querySelectorAll(".retake-note, .overridden-note")].map((n) => n.hidden),
+        progress: card.querySelector(".progress").getAttribute("aria-valuenow"),
+        width: card.querySelector(".progress > span").style.width,
+        time: card.querySelector("time").getAttribute("datetime"),
+    });
+    const box = document.createElement("div");
+    document.body.append(box);
+    return cases.map(([html, state]) => {
+        box.innerHTML = `<div id="server">${html}</div><div id="drawn">${blank}</div>`;
+        const drawn = box.querySelector("#drawn article");
+        drawCard(drawn, state);
+        return [hooks(box.querySelector("#server article")), hooks(drawn)];
+    });
+}"""
+
+
+def render_card(state: dict[str, Any]) -> str:
+    from django.template.loader import render_to_string
+
+    from scormlms.courses.models import Course
+    from scormlms.dashboard.selectors import card
+
+    course = Course(course_id="c1", title="Golf Explained")
+    return render_to_string("dashboard/_card.html", {"card": card(course, dict(state))})
+
+
+def test_the_card_drawn_from_state_is_the_card_the_server_renders(
+    live_server_proc: LiveServer, page: Any
+) -> None:
+    """drawCard() over the blank card gives what the template renders from the same state with
+    the server's card(): the same text, links, badge and hidden parts (seed 003 §5)."""
+    open_origin(page, live_server_proc)
+    blank = render_card(card_state())
+    cases = [[render_card(state), state] for _, state, *_ in CARDS]
+    results = page.evaluate(DRAW_SCRIPT, [blank, cases])
+    for (name, *_), (server, drawn) in zip(CARDS, results, strict=True):
+        assert drawn == server, name
