@@ -2,16 +2,20 @@
 #   make demo   install everything, then migrate, load the sample courses and serve the demo
 #   make test   install everything (Chromium too), then lint, type-check and run the whole suite
 PYTHON ?= python3
+# Debian packages: the certificate fonts (settings.CERTIFICATE_FONTS); the tests also read PDFs
+# with poppler-utils and drive Chromium.
+DEBIAN_PACKAGES := fonts-noto-core fonts-noto-cjk
+TEST_DEBIAN_PACKAGES := $(DEBIAN_PACKAGES) poppler-utils chromium
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint check-chromium lock samples
+.PHONY: demo test install lint debian-packages test-debian-packages lock samples
 
-demo: install
+demo: install debian-packages
 	$(BIN)/scormlms demo
 
-test: install check-chromium lint
+test: install test-debian-packages lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 install: $(STAMP) node_modules/.package-lock.json
@@ -26,8 +30,11 @@ $(STAMP): requirements.lock pyproject.toml
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-check-chromium:
-	@./scripts/ensure-chromium
+debian-packages:
+	@./scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
+
+test-debian-packages:
+	@./scripts/ensure-debian-packages $(TEST_DEBIAN_PACKAGES)
 
 lint: install
 	$(BIN)/ruff check src tests bench examples
