@@ -10,7 +10,14 @@ import pytest
 
 from scormlms.scorm.preload import preload_tree
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import golf, learner_in_course, log_in, other_course, wait_for_state
+from tests.browser.helpers import (
+    golf,
+    learner_in_course,
+    log_in,
+    other_course,
+    play,
+    wait_for_state,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -640,3 +647,50 @@ def test_the_card_drawn_from_state_is_the_card_the_server_renders(
     results = page.evaluate(DRAW_SCRIPT, [blank, cases])
     for (name, *_), (server, drawn) in zip(CARDS, results, strict=True):
         assert drawn == server, name
+
+
+# ------------------------------------------------------------------ review mode and leaving
+
+
+def test_review_banner_follows_each_start_and_save_lands_on_saved(
+    live_server_proc: LiveServer, page: Any
+) -> None:
+    """The banner shows what the start answer says (here forced to review), the Exit dialog
+    then says the result is kept, and leaving a review says nothing about saving; a normal
+    Save & resume later lands on the dashboard's "Saved" notice."""
+    from playwright.sync_api import expect
+
+    server = live_server_proc
+    user, course = learner_in_course(server, golf("RuntimeBasicCalls_SCORM12"), "review")
+    log_in(page, server, user)
+
+    def as_review(route: Any) -> None:
+        answer = route.fetch()
+        route.fulfill(response=answer, json={**answer.json(), "review": True})
+
+    page.route("**/lms/attempt/start", as_review)
+    play(page, server, course)
+    banner = page.locator("#review-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_have_text("Review — your result is kept")
+    expect(banner).to_have_attribute("role", "status")
+    page.click("#exit")
+    expect(page.locator("#exit-review")).to_be_visible()
+    expect(page.locator("#exit-choices")).to_be_hidden()
+    expect(page.locator("#exit-dialog")).to_have_attribute("aria-describedby", "exit-review")
+    page.click("#exit-cancel")
+    page.click("#save-resume")
+    page.wait_for_url(f"{server.url}/")
+    page.unroute("**/lms/attempt/start")
+
+    play(page, server, course)
+    expect(banner).to_be_hidden()
+    page.click("#exit")
+    expect(page.locator("#exit-choices")).to_be_visible()
+    expect(page.locator("#exit-review")).to_be_hidden()
+    page.click("#exit-cancel")
+    page.click("#save-resume")
+    page.wait_for_url(f"{server.url}/?saved={course}")
+    notice = page.locator("#saved-notice")
+    expect(notice).to_contain_text("Saved — resume any time")
+    expect(notice).to_have_attribute("role", "status")
