@@ -15,6 +15,17 @@ class Course(models.Model):
         PASSED = "passed", "Passed"
         COMPLETED = "completed", "Completed"
 
+    class NewAttemptWhen(models.TextChoices):
+        NEVER = "never", "Never"
+        COMPLETED = "completed", "When the current attempt is completed"
+        PASSED_OR_FAILED = "passed_or_failed", "When the current attempt is passed or failed"
+        ALWAYS = "always", "Always (also starting over an attempt in progress)"
+
+    class Grading(models.TextChoices):
+        HIGHEST = "highest", "Highest attempt"
+        FIRST = "first", "First attempt"
+        LAST = "last", "Last attempt"
+
     course_id = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -32,6 +43,13 @@ class Course(models.Model):
         max_length=10, choices=CertificateOn.choices, default=CertificateOn.PASSED
     )
     passing_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    # Retakes (SPEC §6; scormlms.scorm.record): how many attempts (blank = unlimited), when the
+    # learner may start another, and which attempt makes the record.
+    max_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_attempt_when = models.CharField(
+        max_length=16, choices=NewAttemptWhen.choices, default=NewAttemptWhen.ALWAYS
+    )
+    grading = models.CharField(max_length=8, choices=Grading.choices, default=Grading.HIGHEST)
     self_enrol = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -71,6 +89,9 @@ class Item(models.Model):
     # SCORM 2004: the activity's objective ids (primary first); the LMS initialises
     # cmi.objectives.n.id with them (RTE 4.2.17).
     objective_ids = models.JSONField(default=list, blank=True)
+    # SCORM 2004 imsss:deliveryControls: false makes the LMS set the status the SCO did not.
+    completion_set_by_content = models.BooleanField(default=False)
+    objective_set_by_content = models.BooleanField(default=False)
     sequencing_xml = models.TextField(blank=True)
 
     class Meta:
@@ -98,6 +119,31 @@ class Enrolment(models.Model):
         "tracking.Attempt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The record (SPEC §6): derived from every attempt by scormlms.scorm.record and kept here
+    # by the tracking services, so cards, reports and lists read one row per enrolment.
+    record_status = models.CharField(max_length=16, default="Not started")
+    record_completed = models.BooleanField(default=False)
+    record_passed = models.BooleanField(default=False)
+    record_pass_state = models.CharField(max_length=8, default="unknown")
+    record_score = models.FloatField(null=True, blank=True)
+    record_attempt = models.ForeignKey(
+        "tracking.Attempt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    record_certificate = models.CharField(max_length=32, blank=True)  # its code
+    attempts_used = models.PositiveIntegerField(default=0)
+    # A record set by hand (SPEC §6): None leaves that field to the attempts.
+    override_completed = models.BooleanField(null=True, blank=True)
+    override_passed = models.BooleanField(null=True, blank=True)
+    override_score = models.FloatField(null=True, blank=True)
+    override_reason = models.TextField(blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    override_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

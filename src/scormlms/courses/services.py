@@ -189,6 +189,8 @@ def _items_from(manifest: Manifest) -> list[Item]:
             rollup_satisfied=node.rollup_objective_satisfied,
             rollup_completion=node.rollup_progress_completion,
             objective_ids=list(node.objective_ids),
+            completion_set_by_content=node.completion_set_by_content,
+            objective_set_by_content=node.objective_set_by_content,
             sequencing_xml=node.sequencing_xml,
         )
         for field in _LIMITED:
@@ -233,7 +235,18 @@ def course_update_settings(
     self_enrol: bool,
     title: str | None = None,
     description: str | None = None,
+    max_attempts: int | None = None,
+    new_attempt_when: str | None = None,
+    grading: str | None = None,
 ) -> Course:
+    """Change a course's settings; the retake settings (``max_attempts``, ``grading``) shape
+    every learner's record, so the caller derives the records again when they change
+    (``tracking.records.course_records_refresh``)."""
+    course.max_attempts = max_attempts
+    if new_attempt_when is not None:
+        course.new_attempt_when = new_attempt_when
+    if grading is not None:
+        course.grading = grading
     course.relaunch_policy = relaunch_policy
     course.certificate_on = certificate_on
     course.passing_score = passing_score

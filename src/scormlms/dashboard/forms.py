@@ -40,6 +40,23 @@ class CourseSettingsForm(forms.Form):
         help_text=PASSING_SCORE_HELP,
     )
     self_enrol = forms.BooleanField(label="Learners may enrol themselves", required=False)
+    max_attempts = forms.IntegerField(
+        label="Attempts allowed",
+        required=False,
+        min_value=1,
+        max_value=1000,
+        help_text="Leave empty for unlimited attempts. Attempts that staff reset do not count.",
+    )
+    new_attempt_when = forms.ChoiceField(
+        label="A learner may start a new attempt",
+        choices=Course.NewAttemptWhen.choices,
+        widget=forms.RadioSelect,
+    )
+    grading = forms.ChoiceField(
+        label="The learner's record comes from the",
+        choices=Course.Grading.choices,
+        widget=forms.RadioSelect,
+    )
 
     @classmethod
     def for_course(cls, course: Course, data: Any = None) -> CourseSettingsForm:
@@ -50,8 +67,52 @@ class CourseSettingsForm(forms.Form):
             "certificate_on": course.certificate_on,
             "passing_score": course.passing_score,
             "self_enrol": course.self_enrol,
+            "max_attempts": course.max_attempts,
+            "new_attempt_when": course.new_attempt_when,
+            "grading": course.grading,
         }
         return cls(data, initial=initial)
+
+
+TRI_STATE = [("", "Leave as the attempts say"), ("yes", "Yes"), ("no", "No")]
+
+
+def _tri_state(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+class RecordOverrideForm(forms.Form):
+    """Staff set a learner's record by hand (SPEC §6); a reason is required."""
+
+    completed = forms.ChoiceField(label="Completed", choices=TRI_STATE, required=False)
+    passed = forms.ChoiceField(
+        label="Passed",
+        choices=[("", "Leave as the attempts say"), ("yes", "Passed"), ("no", "Failed")],
+        required=False,
+    )
+    score = forms.DecimalField(
+        label="Score (%)",
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+    )
+    reason = forms.CharField(label="Reason", max_length=1000, strip=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["completed"] = _tri_state(data.get("completed", ""))
+        data["passed"] = _tri_state(data.get("passed", ""))
+        if not self.errors and all(data.get(k) is None for k in ("completed", "passed", "score")):
+            raise forms.ValidationError("Set at least one of completed, passed or score.")
+        return data
+
+
+class ReasonForm(forms.Form):
+    """Clearing an override or resetting attempts: a reason for the event log."""
+
+    reason = forms.CharField(label="Reason", max_length=1000, strip=True)
 
 
 class TableFilterForm(forms.Form):

@@ -44,18 +44,27 @@ def card(course: Course, fields: dict[str, Any]) -> dict[str, Any]:
     """
     course_url = reverse("course_page", args=[course.course_id])
     status = fields["status"]
+    play = play_url(course.course_id)
+    secondary = None
     if status == Attempt.Status.COMPLETED:
-        primary = ("Completed", course_url)
+        # A finished attempt is reviewed, not restarted (SPEC §6); a retake is asked for.
+        primary = "Review"
+        secondary = "Start a new attempt"
     elif status == Attempt.Status.IN_PROGRESS and fields["canResume"]:
-        primary = ("Resume", play_url(course.course_id))
+        primary = "Resume"
+        secondary = "Start over"
     else:
-        primary = ("Start", play_url(course.course_id))
+        primary = "Start"
+    new = fields.get("newAttempt") or {}
+    if not new.get("allowed"):
+        secondary = None
     return {
         **fields,
         "course": course,
-        "primary_label": primary[0],
-        "primary_href": primary[1],
-        "start_again": status == Attempt.Status.COMPLETED,
+        "primary_label": primary,
+        "primary_href": play,
+        "secondary_label": secondary,
+        "secondary_href": new.get("url") if secondary else None,
         "course_url": course_url,
         "play_url": play_url(course.course_id),
         "state_url": reverse("tracking:state", args=[course.course_id]),
@@ -294,6 +303,7 @@ class Report:
     enrolled: int
     completed: int
     passed: int
+    overridden: int  # records staff set by hand
     scored: int
     average_score: float | None
     score_bars: list[Bar]
@@ -309,42 +319,25 @@ class Report:
 
 
 def course_report(*, course: Course) -> Report:
-    """Rates and distributions over the enrolled learners' current attempts, counted by the
-    database in two grouped queries whatever the number of learners."""
+    """Rates and distributions over the enrolled learners' records (SPEC §6: the record, not
+    the latest attempt, so a retake in progress never hides a pass), counted by the database
+    in two grouped queries whatever the number of learners."""
     enrolments = Enrolment.objects.filter(course=course)
     groups = (
-        enrolments.values(
-            "current_attempt__status",
-            "current_attempt__closed",
-            "current_attempt__completed",
-            "current_attempt__passed",
-            "current_attempt__pass_state",
-        )
-        .annotate(n=Count("id"))
+        enrolments.values("record_status", "record_completed", "record_passed")
+        .annotate(n=Count("id"), overridden=Count("override_at"))
         .order_by()
     )
     statuses: Counter[str] = Counter()
-    completed = passed = 0
+    completed = passed = overridden = 0
     for group in groups:
-        status = group["current_attempt__status"]
-        if status is None or status == Attempt.Status.ABANDONED:
-            # No attempt, or one given up: Not started, like tracking.selectors.attempt_fields.
-            statuses[NOT_STARTED_LABEL] += group["n"]
-            continue
-        statuses[
-            rules.display_status(
-                passed=group["current_attempt__passed"],
-                pass_state=group["current_attempt__pass_state"],
-                completed=group["current_attempt__completed"],
-                has_open_attempt=not group["current_attempt__closed"],
-            )
-        ] += group["n"]
-        completed += group["n"] if group["current_attempt__completed"] else 0
-        passed += group["n"] if group["current_attempt__passed"] else 0
-    score = F("current_attempt__score_percent")
+        statuses[group["record_status"]] += group["n"]
+        completed += group["n"] if group["record_completed"] or group["record_passed"] else 0
+        passed += group["n"] if group["record_passed"] else 0
+        overridden += group["overridden"]
+    score = F("record_score")
     bands = (
-        enrolments.filter(current_attempt__score_percent__isnull=False)
-        .exclude(current_attempt__status=Attempt.Status.ABANDONED)
+        enrolments.filter(record_score__isnull=False)
         .annotate(band=Least(Floor(score / 10), Value(9.0)))
         .values("band")
         .annotate(n=Count("id"), total=Sum(score))
@@ -357,6 +350,7 @@ def course_report(*, course: Course) -> Report:
         enrolled=sum(statuses.values()),
         completed=completed,
         passed=passed,
+        overridden=overridden,
         scored=scored,
         average_score=sum(b["total"] for b in by_band.values()) / scored if scored else None,
         score_bars=[
@@ -383,10 +377,13 @@ class AttemptDetail:
     fields: dict[str, Any]
     scos: list[ScoView]
     events: list[EventView]
+    enrolment: Enrolment | None  # the learner's enrolment, with the record and its override
+    record: dict[str, Any]
 
 
 def attempt_detail(*, attempt_id: uuid.UUID) -> AttemptDetail | None:
-    """Everything stored about one attempt, for staff. Four queries."""
+    """Everything stored about one attempt, for staff, with the learner's record. Five
+    queries."""
     attempt = (
         Attempt.objects.select_related("learner", "course", "certificate")
         .filter(id=attempt_id)
@@ -397,8 +394,15 @@ def attempt_detail(*, attempt_id: uuid.UUID) -> AttemptDetail | None:
     titles = _titles(list(attempt.course.items.all()))
     scos = attempt.sco_attempts.order_by("first_launched_at", "id")
     events = attempt.events.order_by("created_at", "id")
+    enrolment = (
+        Enrolment.objects.select_related("current_attempt", "override_by")
+        .filter(learner_id=attempt.learner_id, course_id=attempt.course_id)
+        .first()
+    )
     return AttemptDetail(
         attempt=attempt,
+        enrolment=enrolment,
+        record=tracking.record_fields(enrolment, attempt.course),
         fields=tracking.attempt_fields(attempt),
         scos=[sco_view(s, titles) for s in scos],
         events=[

@@ -16,7 +16,14 @@ from scormlms.courses.models import Course
 from scormlms.courses.selectors import course_can_access
 from scormlms.courses.services import course_update_settings
 from scormlms.dashboard import charts, selectors
-from scormlms.dashboard.forms import CourseSettingsForm, TableFilterForm
+from scormlms.dashboard.forms import (
+    CourseSettingsForm,
+    ReasonForm,
+    RecordOverrideForm,
+    TableFilterForm,
+)
+from scormlms.tracking import records
+from scormlms.tracking.models import Attempt
 
 # Pages showing attempt state are re-validated on every visit; dashboard.js re-reads the
 # state when a page comes back from the back/forward cache (seed 003 §6).
@@ -28,9 +35,36 @@ _revalidate = cache_control(private=True, no_cache=True)
 def home(request: HttpRequest) -> HttpResponse:
     """The learner dashboard: one card per enrolled course."""
     page = selectors.dashboard(learner=request.user)  # type: ignore[arg-type]
+    saved = request.GET.get("saved", "")
+    saved_course = next((c["course"] for c in page.cards if c["course"].course_id == saved), None)
     return render(
-        request, "dashboard/home.html", {"cards": page.cards, "open_courses": page.open_courses}
+        request,
+        "dashboard/home.html",
+        {"cards": page.cards, "open_courses": page.open_courses, "saved_course": saved_course},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def new_attempt(request: HttpRequest, course_id: str) -> HttpResponse:
+    """ "Start a new attempt" / "Start over": a confirmation page that says what happens to the
+    current attempt, and on POST the new attempt, then the player (SPEC §6)."""
+    course = get_object_or_404(Course, course_id=course_id)
+    if not course_can_access(user=request.user, course=course):
+        raise PermissionDenied("You are not enrolled in this course.")
+    page = selectors.course_page(user=request.user, course=course)  # type: ignore[arg-type]
+    if page.card is None:
+        raise PermissionDenied("You are not enrolled in this course.")
+    error = None
+    if request.method == "POST":
+        try:
+            records.attempt_new(learner=request.user, course=course)  # type: ignore[arg-type]
+        except records.RecordRefused as refused:
+            error = str(refused)
+        else:
+            return redirect(selectors.play_url(course.course_id))
+    status = 409 if error else 200
+    context = {"course": course, "card": page.card, "error": error}
+    return render(request, "dashboard/new_attempt.html", context, status=status)
 
 
 @require_safe
@@ -51,6 +85,7 @@ def course_settings(request: HttpRequest, course_id: str) -> HttpResponse:
     form = CourseSettingsForm.for_course(course, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        record_rules = (course.grading, course.max_attempts)
         course_update_settings(
             course=course,
             relaunch_policy=data["relaunch_policy"],
@@ -59,7 +94,12 @@ def course_settings(request: HttpRequest, course_id: str) -> HttpResponse:
             self_enrol=data["self_enrol"],
             title=data["title"],
             description=data["description"],
+            max_attempts=data["max_attempts"],
+            new_attempt_when=data["new_attempt_when"],
+            grading=data["grading"],
         )
+        if (course.grading, course.max_attempts) != record_rules:
+            records.course_records_refresh(course=course)
         messages.success(request, "Settings saved.")
         return redirect("course_settings", course_id=course.course_id)
     return render(request, "dashboard/course_settings.html", {"course": course, "form": form})
@@ -103,4 +143,70 @@ def staff_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     detail = selectors.attempt_detail(attempt_id=attempt_id)
     if detail is None:
         raise Http404("No such attempt.")
-    return render(request, "dashboard/staff_attempt.html", {"detail": detail})
+    return render(request, "dashboard/staff_attempt.html", _staff_attempt_context(detail))
+
+
+def _staff_attempt_context(
+    detail: selectors.AttemptDetail,
+    override_form: RecordOverrideForm | None = None,
+    reason_form: ReasonForm | None = None,
+) -> dict[str, object]:
+    return {
+        "detail": detail,
+        "override_form": override_form or RecordOverrideForm(),
+        "reason_form": reason_form or ReasonForm(),
+    }
+
+
+@staff_required
+@require_http_methods(["POST"])
+def staff_record(request: HttpRequest, attempt_id: uuid.UUID, action: str) -> HttpResponse:
+    """Staff change the record of this attempt's learner: ``override``, ``clear`` (the
+    override) or ``reset`` (every attempt). Invalid input re-renders the page with the errors
+    and changes nothing."""
+    attempt = get_object_or_404(Attempt.objects.select_related("course"), id=attempt_id)
+    detail = selectors.attempt_detail(attempt_id=attempt_id)
+    assert detail is not None
+    learner_id, course = attempt.learner_id, attempt.course
+    if action == "override":
+        form = RecordOverrideForm(request.POST)
+        if not form.is_valid():
+            context = _staff_attempt_context(detail, override_form=form)
+            return render(request, "dashboard/staff_attempt.html", context, status=400)
+        data = form.cleaned_data
+        records.record_override(
+            learner_id=learner_id,
+            course=course,
+            by=request.user,  # type: ignore[arg-type]
+            reason=data["reason"],
+            completed=data["completed"],
+            passed=data["passed"],
+            score=data["score"],
+        )
+        messages.success(request, "The record was set by hand.")
+    elif action in ("clear", "reset"):
+        reason_form = ReasonForm(request.POST)
+        if not reason_form.is_valid():
+            context = _staff_attempt_context(detail, reason_form=reason_form)
+            return render(request, "dashboard/staff_attempt.html", context, status=400)
+        reason = reason_form.cleaned_data["reason"]
+        if action == "clear":
+            records.record_override(
+                learner_id=learner_id,
+                course=course,
+                by=request.user,  # type: ignore[arg-type]
+                reason=reason,
+                clear=True,
+            )
+            messages.success(request, "The record follows the attempts again.")
+        else:
+            records.record_reset(
+                learner_id=learner_id,
+                course=course,
+                by=request.user,  # type: ignore[arg-type]
+                reason=reason,
+            )
+            messages.success(request, "The learner's attempts were reset; they start afresh.")
+    else:
+        raise Http404("No such action.")
+    return redirect("staff_attempt", attempt_id=attempt_id)

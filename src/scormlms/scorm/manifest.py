@@ -174,6 +174,8 @@ class Item:
     objective_measure_weight: float = 1.0
     primary_objective_id: str | None = None
     objective_ids: tuple[str, ...] = ()
+    completion_set_by_content: bool = False
+    objective_set_by_content: bool = False
     sequencing_xml: str = ""
 
     @property
@@ -697,6 +699,9 @@ def _parse_item(el: ET.Element, ctx: _Context) -> Item:
             f"{label} minNormalizedMeasure",
             warnings,
         )
+    # imsss:deliveryControls (IMS SS 5.1.8): whether the SCO sets its own completion and
+    # objective status; both default false, and then the LMS sets them as the attempt ends.
+    delivery = _seq_child(seq, "deliveryControls")
     rollup = _seq_child(seq, "rollupRules")
     weight_text = rollup.get("objectiveMeasureWeight") if rollup is not None else None
     measure_weight = _float(weight_text, f"{label} objectiveMeasureWeight", warnings)
@@ -728,6 +733,12 @@ def _parse_item(el: ET.Element, ctx: _Context) -> Item:
         objective_measure_weight=1.0 if measure_weight is None else measure_weight,
         primary_objective_id=primary_id,
         objective_ids=tuple(objective_ids),
+        completion_set_by_content=_xs_bool(
+            delivery.get("completionSetByContent") if delivery is not None else None, False
+        ),
+        objective_set_by_content=_xs_bool(
+            delivery.get("objectiveSetByContent") if delivery is not None else None, False
+        ),
         sequencing_xml=_serialise(seq),
     )
 

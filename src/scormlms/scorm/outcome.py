@@ -276,19 +276,99 @@ def entry_for_resume(
     standard: str,
     *,
     last_exit: str,
-    location: str,
-    suspend_data: str,
+    suspend_all: bool = False,
     has_previous_session: bool,
 ) -> str:
     """``cmi.entry`` / ``cmi.core.entry`` for the next launch of a SCO (SPEC §6).
 
-    ``resume`` when an earlier session exited with ``suspend`` or left a bookmark or
-    suspend_data. Otherwise ``ab-initio``: on a first launch, and also after a session that
-    ended without leaving anything to resume (SCORM would allow "" there; content treats
-    ab-initio as "start from the beginning", which is what happens).
+    SCORM 1.2 RTE 3.4.4 (cmi.core.entry): "ab-initio" is the learner's first time in the SCO,
+    "resume" that the learner "is resuming a suspended lesson", and "" otherwise. SCORM 2004
+    4th ed. RTE 4.2.7 (cmi.entry) likewise: "ab-initio" for a first learner session, "resume"
+    when the previous learner session ended with cmi.exit set to "suspend" (RTE 4.2.8) — or,
+    in a sequenced course, after the SCO's own ``suspendAll`` navigation request (SN 4.2) —
+    and "" otherwise.
+
+    So ``resume`` needs the SCO itself to have suspended; a bookmark or suspend_data alone is
+    not enough: real content treats ``resume`` without a bookmark as fatal (it then reads a
+    cmi.location that was never set). Location and suspend_data are preloaded either way.
     """
     if standard not in ELEMENTS:
         raise ValueError(f"unknown SCORM standard {standard!r}; expected '1.2' or '2004'")
-    if has_previous_session and (last_exit == "suspend" or location or suspend_data):
+    if not has_previous_session:
+        return "ab-initio"
+    if last_exit == "suspend" or (standard == "2004" and suspend_all):
         return "resume"
-    return "ab-initio"
+    return ""
+
+
+# Statuses that say the SCO reported nothing (SCORM 1.2 RTE 3.4.4: the LMS sets "not
+# attempted" on the first launch; SCORM 2004 RTE 4.2.4 / 4.2.22: "unknown" is the default).
+NO_STATUS = {"1.2": frozenset({"", "not attempted"}), "2004": frozenset({"", "unknown"})}
+STATUS_ELEMENTS = frozenset(
+    {"cmi.core.lesson_status", "cmi.completion_status", "cmi.success_status"}
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryControls:
+    """SCORM 2004 ``imsss:deliveryControls`` (IMS SS 5.1.8; both default false)."""
+
+    completion_set_by_content: bool = False
+    objective_set_by_content: bool = False
+
+
+def default_completion(
+    *,
+    standard: str,
+    values: Mapping[str, str],
+    thresholds: Thresholds,
+    controls: DeliveryControls = DeliveryControls(),  # noqa: B008 - frozen, never mutated
+) -> dict[str, str]:
+    """The status values the LMS records when a SCO session ends without the SCO having set
+    them (SPEC §6); the changed key values only, empty when there is nothing to add.
+
+    SCORM 1.2 RTE 3.4.4, cmi.core.lesson_status, additional behavior requirements: the SCORM
+    does not force a SCO to set lesson_status. Upon LMSFinish (or the learner navigating
+    away) the LMS should set it to "completed"; then, if a mastery score is given (the
+    manifest's adlcp:masteryscore) and the SCO set cmi.core.score.raw, the LMS compares the
+    raw score with the mastery score and sets "passed" or "failed" instead.
+
+    SCORM 2004 SN book, End Attempt Process (UP.4), for a tracked leaf that is not suspended:
+    "If Completion Set by Content is False" and the attempt's progress is unknown, the
+    attempt is completed; "If Objective Set by Content is False", the objectives whose
+    progress is unknown are satisfied. The caller skips a suspended session.
+    """
+    if standard == "1.2":
+        if values.get("cmi.core.lesson_status", "") not in NO_STATUS["1.2"]:
+            return {}
+        status = "completed"
+        raw = _number(values, "cmi.core.score.raw")
+        mastery = thresholds.mastery_score
+        if mastery is not None and raw is not None:
+            status = _at_least(raw, mastery)
+        return {"cmi.core.lesson_status": status}
+    if standard != "2004":
+        raise ValueError(f"unknown SCORM standard {standard!r}; expected '1.2' or '2004'")
+    # When the SCO reported a measure that a manifest threshold judges (RTE 4.2.4
+    # completion_threshold with progress_measure, 4.2.22 scaled_passing_score with
+    # score.scaled), the LMS evaluates the status from it: derive_sco does, so leave it.
+    judged_completion = thresholds.completion_threshold is not None and values.get(
+        "cmi.progress_measure", ""
+    )
+    judged_success = (
+        thresholds.scaled_passing_score is not None or thresholds.passing_score is not None
+    ) and values.get("cmi.score.scaled", "")
+    changes = {}
+    if (
+        not controls.completion_set_by_content
+        and not judged_completion
+        and values.get("cmi.completion_status", "") in NO_STATUS["2004"]
+    ):
+        changes["cmi.completion_status"] = "completed"
+    if (
+        not controls.objective_set_by_content
+        and not judged_success
+        and values.get("cmi.success_status", "") in NO_STATUS["2004"]
+    ):
+        changes["cmi.success_status"] = "passed"
+    return changes

@@ -101,11 +101,14 @@ def attempt_start(request: HttpRequest) -> HttpResponse:
             "attemptId": str(result.attempt.id),
             "status": result.attempt.status,
             "created": result.created,
+            "review": result.review,
             "launch": {
                 "standard": course.standard,
                 "itemId": item.item_id,
                 "launchUrl": f"/content/{course.course_id}/{item.launch_url}",
                 "entry": result.entry,
+                "mode": "review" if result.review else "normal",
+                "credit": "no-credit" if result.review else "credit",
                 "values": services.key_values(result.sco),
                 "cmi": result.preload,
                 "token": result.token,
@@ -148,8 +151,9 @@ def _record(request: HttpRequest, *, seed_door: bool) -> dict[str, Any]:
         "progressPercent": attempt.progress_percent,
         "scorePercent": attempt.score_percent,
         "certificateUrl": selectors.certificate_url(selectors.attempt_certificate(attempt)),
-        "seq": result.sco.commit_seq if result.sco else None,
+        "seq": result.sco.commit_seq if result.sco else payload.seq,
         "stale": result.stale,
+        "review": result.review,
     }
 
 
@@ -235,6 +239,15 @@ CSV_COLUMNS = [
     "finishedAt",
     "attemptId",
     "certificateUrl",
+    "recordStatus",
+    "recordScore",
+    "recordPassed",
+    "recordCompleted",
+    "attemptsUsed",
+    "attemptsAllowed",
+    "recordCertificateUrl",
+    "recordOverridden",
+    "retakeInProgress",
 ]
 
 
@@ -270,6 +283,12 @@ def admin_enrolments(request: HttpRequest) -> HttpResponseBase:
             yield writer.writerow(CSV_COLUMNS)
             for enrolment in qs.iterator(chunk_size=500):
                 row = selectors.staff_row(enrolment)
+                record = row["record"]
+                row.update(
+                    {k: record[k] for k in CSV_COLUMNS if k in record},
+                    recordCertificateUrl=record["certificateUrl"],
+                    recordOverridden=record["overridden"],
+                )
                 yield writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -39,13 +39,16 @@ COURSE = Columns(
         "relaunch_policy",
         "certificate_on",
         "passing_score",
+        "max_attempts",
+        "new_attempt_when",
+        "grading",
         "updated_at",
     ],
     alias="c",
 )
 SESSION = Columns(
     LaunchSession,
-    ["attempt", "item_id", "started_at", "finished_at", "initialized", "logged_keys"],
+    ["attempt", "item_id", "started_at", "finished_at", "initialized", "review", "logged_keys"],
     alias="s",
 )
 # A SCO attempt without its two large columns: the commit overwrites them, the state ignores them.
@@ -58,7 +61,16 @@ SCO = Columns(
     ],
     alias="sc",
 )
-ENROLMENT = Columns(Enrolment, ["learner", "course", "current_attempt"], alias="e")
+# The enrolment with its record (SPEC §6); who overrode it is not needed for the state.
+ENROLMENT = Columns(
+    Enrolment,
+    [
+        f.name
+        for f in Enrolment._meta.concrete_fields
+        if f.name not in ("id", "created_at", "override_reason", "override_by")
+    ],
+    alias="e",
+)
 
 
 CERTIFICATE = Columns(

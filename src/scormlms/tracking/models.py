@@ -36,6 +36,8 @@ class Attempt(models.Model):
     progress_percent = models.PositiveSmallIntegerField(default=0)
     score_percent = models.FloatField(null=True, blank=True)
     commit_count = models.PositiveIntegerField(default=0)
+    # Staff reset the learner's attempts (SPEC §6): kept in history, counted for nothing.
+    reset = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -84,6 +86,8 @@ class ScoAttempt(models.Model):
     location = models.CharField(max_length=1000, blank=True)
     suspend_data = models.TextField(blank=True)
     exit = models.CharField(max_length=16, blank=True)
+    # The last adl.nav.request the SCO set (2004); its suspendAll makes the next entry resume.
+    nav_request = models.CharField(max_length=1000, blank=True)
     session_time = models.CharField(max_length=64, blank=True)
     total_time = models.CharField(max_length=64, blank=True)
     cmi = models.JSONField(default=dict, blank=True)
@@ -117,6 +121,8 @@ class LaunchSession(models.Model):
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     initialized = models.BooleanField(default=False)
+    # A launch in review mode (SPEC §6): its commits land in the event log only.
+    review = models.BooleanField(default=False)
     logged_keys = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
@@ -138,6 +144,11 @@ class AttemptEvent(models.Model):
         ABANDON = "abandon"
         COMPLETE = "complete"
         CERTIFICATE = "certificate"
+        REVIEW = "review"
+        DEFAULT_STATUS = "default_status"
+        NEW_ATTEMPT = "new_attempt"
+        RESET = "reset"
+        OVERRIDE = "override"
 
     # Indexed by event_attempt_idx, whose first column it is.
     attempt = models.ForeignKey(

@@ -5,6 +5,7 @@ Errors carry the HTTP status, the field and the rule, so every 4xx names what wa
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -144,6 +145,7 @@ class ResultPayload:
     log: LogBlock = field(default_factory=LogBlock)
     learner_id: str = ""
     course_id: str = ""
+    nav_request: str = ""
 
 
 def _scorm(fn: Any, *args: Any) -> Any:
@@ -176,12 +178,14 @@ def result_payload(
 ) -> ResultPayload:
     """Check a ``/api/scorm/result`` body, or (``seed_door``) a ``/scorm/runtime/commit`` one.
 
-    The seed's door (``{attemptId, values}``) may leave out ``standard``, ``reason``, ``seq``
-    and ``itemId``; the caller fills them from the stored attempt.
+    The seed's door (``{attemptId, values}``) may leave out ``standard`` and ``reason``; the
+    caller fills them from the stored attempt. Both doors may leave out ``itemId`` (the launch
+    token names the SCO session) and ``seq`` (the commit is then the next one): a client that
+    sends exactly the seed's fields plus the token is accepted (SPEC §4).
     """
     token = _str(data, "token", max_length=500) if "token" in data else ""
     attempt_id = _uuid(data, "attemptId")
-    item_id = _str(data, "itemId", required=not seed_door)
+    item_id = _str(data, "itemId", required=False)
     std = (
         standard
         if seed_door and "standard" not in data
@@ -193,7 +197,7 @@ def result_payload(
         else _choice(data, "reason", ("commit", "finish"))
     )
     seq_raw = data.get("seq")
-    if seq_raw is None and seed_door:
+    if seq_raw is None:
         seq = None
     elif isinstance(seq_raw, bool) or not isinstance(seq_raw, int) or not 0 < seq_raw <= MAX_SEQ:
         raise PayloadError("seq", f"must be an integer from 1 to {MAX_SEQ}")
@@ -221,4 +225,25 @@ def result_payload(
         log=_log_block(data.get("log")),
         learner_id=_str(data, "learnerId", required=False),
         course_id=_str(data, "courseId", required=False, max_length=100),
+        nav_request=_nav_request(data.get("navRequest")),
     )
+
+
+# SCORM 2004 4th ed. RTE 4.4.1 adl.nav.request: the plain requests, and choice / jump with a
+# target ("{target=<id>}choice"); the target is an item identifier (at most 255 characters).
+NAV_REQUESTS = frozenset(
+    {"continue", "previous", "exit", "exitAll", "abandon", "abandonAll", "suspendAll", "_none_"}
+)
+_TARGETED = re.compile(r"\{target=[^{}]{1,255}\}(?:choice|jump)")
+
+
+def _nav_request(raw: object) -> str:
+    if raw is None or raw == "":
+        return ""
+    if not isinstance(raw, str) or not (raw in NAV_REQUESTS or _TARGETED.fullmatch(raw)):
+        raise PayloadError(
+            "navRequest",
+            "must be an adl.nav.request value: continue, previous, exit, exitAll, abandon, "
+            "abandonAll, suspendAll, _none_, or {target=<id>}choice / jump",
+        )
+    return raw

@@ -15,7 +15,7 @@ from scormlms.accounts.sessions import PendingLogin
 from scormlms.courses.models import Course, Enrolment, Item
 from scormlms.courses.selectors import course_items
 from scormlms.scorm import outcome as rules
-from scormlms.tracking import hotrows
+from scormlms.tracking import hotrows, records, services
 from scormlms.tracking.models import Attempt, Certificate, ScoAttempt
 
 NOT_STARTED = rules.NOT_STARTED
@@ -25,8 +25,56 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def certificate_url(cert: Certificate | None) -> str | None:
-    return reverse("tracking:certificate_download", args=[cert.code]) if cert else None
+def certificate_url(cert: Certificate | str | None) -> str | None:
+    """The download address of a certificate, given as a row or by its code."""
+    if not cert:
+        return None
+    code = cert if isinstance(cert, str) else cert.code
+    return reverse("tracking:certificate_download", args=[code])
+
+
+def new_attempt_url(course_id: str) -> str:
+    return reverse("new_attempt", args=[course_id])
+
+
+def record_fields(enrolment: Enrolment | None, course: Course) -> dict[str, Any]:
+    """The learner's record in the course (SPEC §6) and what they may do next, beside the
+    seed's state fields (which describe the current attempt)."""
+    rule = records.new_attempt_rule(enrolment, course)
+    current = enrolment.current_attempt if enrolment is not None else None
+    return {
+        "record": {
+            "recordStatus": enrolment.record_status if enrolment else rules.DISPLAY_OTHERWISE,
+            "recordScore": enrolment.record_score if enrolment else None,
+            "recordPassed": enrolment.record_passed if enrolment else False,
+            "recordCompleted": enrolment.record_completed if enrolment else False,
+            "attemptsUsed": enrolment.attempts_used if enrolment else 0,
+            "attemptsAllowed": course.max_attempts,
+            "certificateUrl": certificate_url(enrolment.record_certificate if enrolment else None),
+            "attemptId": str(enrolment.record_attempt_id)
+            if enrolment and enrolment.record_attempt_id
+            else None,
+            "overridden": bool(enrolment and enrolment.override_at),
+        },
+        "retakeInProgress": bool(
+            enrolment
+            and current is not None
+            and not current.closed
+            and enrolment.record_status in _FINISHED_RECORDS
+        ),
+        "canReview": bool(
+            current is not None and current.status == Attempt.Status.COMPLETED and not current.reset
+        ),
+        "newAttempt": {
+            "allowed": rule.allowed,
+            "url": new_attempt_url(course.course_id),
+            "message": rule.message,
+        },
+    }
+
+
+# Records that a finished attempt made; an open attempt beside one of them is a retake.
+_FINISHED_RECORDS = frozenset({"Passed", "Failed", "Completed"})
 
 
 def attempt_certificate(attempt: Attempt | None) -> Certificate | None:
@@ -40,7 +88,7 @@ def attempt_certificate(attempt: Attempt | None) -> Certificate | None:
 
 def attempt_fields(attempt: Attempt | None) -> dict[str, Any]:
     """The seed's state object (seed 003 §4) plus our additions, for one attempt or none."""
-    if attempt is None or attempt.status == Attempt.Status.ABANDONED:
+    if attempt is None or attempt.status == Attempt.Status.ABANDONED or attempt.reset:
         return {
             "status": NOT_STARTED,
             "hasOpenAttempt": False,
@@ -89,11 +137,32 @@ def attempt_fields(attempt: Attempt | None) -> dict[str, Any]:
 
 
 def item_states(items: Iterable[Item], scos: Iterable[ScoAttempt]) -> list[dict[str, Any]]:
-    """The SCO checklist (seed 000 E): every launchable item with its own derived status."""
+    """The SCO checklist (seed 000 E): every item with its derived status. A launchable item
+    shows its own SCO attempt; a folder rolls up the launchable items under it with the
+    course's own rule (SPEC §5 aggregation), so a folder whose items are all completed reads
+    Completed too."""
     by_item = {s.item_id: s for s in scos}
+    listed = list(items)
+    outcomes = {
+        item_id: services.stored_outcome(sco, has_bookmark=False)
+        for item_id, sco in by_item.items()
+    }
     rows = []
-    for item in items:
-        sco = by_item.get(item.item_id)
+    for index, item in enumerate(listed):
+        if item.is_launchable:
+            sco = by_item.get(item.item_id)
+            passed = bool(sco and sco.passed)
+            pass_state = sco.pass_state if sco else "unknown"
+            completed = bool(sco and sco.completed)
+            started = sco is not None
+            score = sco.score_percent if sco else None
+            progress = sco.progress_percent if sco else 0
+        else:
+            below = _descendants(listed, index)
+            result = services.course_outcome(below, outcomes)
+            passed, pass_state, completed = result.passed, result.pass_state, result.completed
+            started = any(i.item_id in by_item for i in below)
+            score, progress = result.score_percent, result.progress_percent
         rows.append(
             {
                 "itemId": item.item_id,
@@ -103,18 +172,29 @@ def item_states(items: Iterable[Item], scos: Iterable[ScoAttempt]) -> list[dict[
                 "visible": item.is_visible,
                 "scormType": item.scorm_type,
                 "status": rules.display_status(
-                    passed=bool(sco and sco.passed),
-                    pass_state=sco.pass_state if sco else "unknown",  # type: ignore[arg-type]
-                    completed=bool(sco and sco.completed),
-                    has_open_attempt=sco is not None,
+                    passed=passed,
+                    pass_state=pass_state,  # type: ignore[arg-type]
+                    completed=completed,
+                    has_open_attempt=started,
                 ),
-                "completed": bool(sco and sco.completed),
-                "passed": bool(sco and sco.passed),
-                "scorePercent": sco.score_percent if sco else None,
-                "progressPercent": sco.progress_percent if sco else 0,
+                "completed": completed,
+                "passed": passed,
+                "scorePercent": score,
+                "progressPercent": progress,
             }
         )
     return rows
+
+
+def _descendants(items: list[Item], index: int) -> list[Item]:
+    """The items under ``items[index]`` (document order: they follow it, one level deeper)."""
+    depth = items[index].depth
+    below = []
+    for item in items[index + 1 :]:
+        if item.depth <= depth:
+            break
+        below.append(item)
+    return below
 
 
 @dataclass(frozen=True)
@@ -148,6 +228,7 @@ def enrolment_state(
         return None
     attempt = rows.enrolment.current_attempt
     fields = attempt_fields(attempt)
+    fields.update(record_fields(rows.enrolment, rows.course))
     fields["items"] = item_states(course_items(rows.course), rows.scos)
     return EnrolmentState(course=course or rows.course, attempt=attempt, fields=fields)
 
@@ -160,7 +241,10 @@ def learner_cards(*, learner: AbstractBaseUser) -> list[dict[str, Any]]:
         .filter(learner_id=learner.pk)
         .order_by("course__title")
     )
-    return [{"course": e.course, **attempt_fields(e.current_attempt)} for e in enrolments]
+    return [
+        {"course": e.course, **attempt_fields(e.current_attempt), **record_fields(e, e.course)}
+        for e in enrolments
+    ]
 
 
 # ----------------------------------------------------------------------------- staff listing
@@ -170,10 +254,10 @@ ORDERINGS = {
     "-learner": F("learner__username").desc(),
     "course": F("course__course_id").asc(),
     "-course": F("course__course_id").desc(),
-    "status": F("current_attempt__status").asc(nulls_first=True),
-    "-status": F("current_attempt__status").desc(nulls_last=True),
-    "score": F("current_attempt__score_percent").asc(nulls_first=True),
-    "-score": F("current_attempt__score_percent").desc(nulls_last=True),
+    "status": F("record_status").asc(),
+    "-status": F("record_status").desc(),
+    "score": F("record_score").asc(nulls_first=True),
+    "-score": F("record_score").desc(nulls_last=True),
     "progress": F("current_attempt__progress_percent").asc(nulls_first=True),
     "-progress": F("current_attempt__progress_percent").desc(nulls_last=True),
     "launchedAt": F("current_attempt__launched_at").asc(nulls_first=True),
@@ -214,9 +298,13 @@ def staff_enrolments(
 
 
 def staff_row(enrolment: Enrolment) -> dict[str, Any]:
+    fields = attempt_fields(enrolment.current_attempt)
+    record = record_fields(enrolment, enrolment.course)
     return {
         "learner": enrolment.learner.get_username(),
         "courseId": enrolment.course.course_id,
         "courseTitle": enrolment.course.title,
-        **attempt_fields(enrolment.current_attempt),
+        **fields,
+        "record": record["record"],
+        "retakeInProgress": record["retakeInProgress"],
     }

@@ -24,8 +24,9 @@ from scormlms.rows import Batch, insert_names
 from scormlms.scorm import outcome as rules
 from scormlms.scorm.duration import add_session_time
 from scormlms.scorm.preload import preload_tree
+from scormlms.scorm.record import attempt_limit_reached
 from scormlms.scorm.rollup import CourseOutcome, TrackedItem, aggregate
-from scormlms.tracking import certificates, hotrows
+from scormlms.tracking import certificates, hotrows, records
 from scormlms.tracking.models import Attempt, AttemptEvent, LaunchSession, ScoAttempt
 from scormlms.tracking.payloads import PayloadError, ResultPayload
 from scormlms.tracking.tokens import LaunchClaims, token_make
@@ -58,6 +59,8 @@ KEY_COLUMNS: dict[str, dict[str, str]] = {
         "cmi.session_time": "session_time",
     },
 }
+# Where each standard keeps the key values inside the CMI tree (SPEC §4 names without "cmi.").
+_TREE_PATHS = {name: tuple(name.split(".")[1:]) for c in KEY_COLUMNS.values() for name in c}
 
 
 def key_values(sco: ScoAttempt) -> dict[str, str]:
@@ -88,6 +91,7 @@ class StartResult:
     preload: dict[str, Any]
     created: bool
     scos: list[ScoAttempt]  # every SCO attempt of the attempt, as this start left them
+    review: bool  # a finished SCO of a finished attempt: review mode (SPEC §6)
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class RecordResult:
     attempt: Attempt
     sco: ScoAttempt | None
     stale: bool
+    review: bool = False
 
 
 class Events(list[AttemptEvent]):
@@ -195,10 +200,21 @@ def _recompute_attempt(
 ) -> None:
     """Re-derive the course-level values (SPEC §5) and close the attempt on completion."""
     result = course_outcome(items, outcomes)
-    attempt.completed = result.completed
-    attempt.passed = result.passed
-    attempt.pass_state = result.pass_state
-    attempt.progress_percent = result.progress_percent
+    if attempt.status == Attempt.Status.COMPLETED:
+        # A finished attempt still takes commits (a leftover SCO, a score after the status)
+        # but keeps what it achieved: a pass is never taken back (SPEC §6).
+        attempt.completed = attempt.completed or result.completed
+        attempt.passed = attempt.passed or result.passed
+        if attempt.passed:
+            attempt.pass_state = "passed"
+        elif result.pass_state != "unknown":
+            attempt.pass_state = result.pass_state
+        attempt.progress_percent = max(attempt.progress_percent, result.progress_percent)
+    else:
+        attempt.completed = result.completed
+        attempt.passed = result.passed
+        attempt.pass_state = result.pass_state
+        attempt.progress_percent = result.progress_percent
     attempt.score_percent = result.score_percent
     if not attempt.closed and (result.completed or result.passed):
         attempt.status = Attempt.Status.COMPLETED
@@ -225,7 +241,11 @@ def _certificate_due(attempt: Attempt, course: Course) -> bool:
 
 
 def _enrolment(learner: AbstractBaseUser, course: Course) -> Enrolment:
-    enrolment = Enrolment.objects.filter(learner_id=learner.pk, course=course).first()
+    enrolment = (
+        Enrolment.objects.select_related("current_attempt")
+        .filter(learner_id=learner.pk, course=course)
+        .first()
+    )
     if enrolment is not None:
         return enrolment
     if getattr(learner, "is_staff", False):  # staff may open any course; keep track of it
@@ -291,23 +311,29 @@ def _attempt_start(
         .first()
     )
     created = False
+    limit_reached = attempt_limit_reached(
+        attempts_used=enrolment.attempts_used, max_attempts=course.max_attempts
+    )
     if (
         open_attempt is not None
         and course.relaunch_policy == Course.RelaunchPolicy.NEW
         and (attempt_id is None or open_attempt.id != attempt_id)
+        and not limit_reached  # at the limit, the open attempt is the last one: resume it
     ):
-        open_attempt.status = Attempt.Status.ABANDONED
-        open_attempt.closed = True
-        open_attempt.terminated_at = now
-        open_attempt.save(update_fields=["status", "closed", "terminated_at"])
-        AttemptEvent.objects.create(
-            attempt=open_attempt,
-            kind=AttemptEvent.Kind.ABANDON,
-            data={"reason": "new attempt on relaunch"},
-            created_at=now,
-        )
-        log.info("attempt_abandoned", extra={"attempt_id": str(open_attempt.id)})
+        records.abandon(open_attempt, now, "new attempt on relaunch")
         open_attempt = None
+    if open_attempt is None:
+        # Finished attempts are reviewed, not restarted (SPEC §6): launching a course whose
+        # current attempt is Completed stays in that attempt; a new one starts only when the
+        # learner asks for it (records.attempt_new).
+        current = enrolment.current_attempt
+        if current is not None and current.status == Attempt.Status.COMPLETED and not current.reset:
+            open_attempt = Attempt.objects.select_for_update().get(id=current.id)
+        elif limit_reached:
+            raise Conflict(
+                f"You have used all {course.max_attempts} attempts of this course; "
+                "ask your administrator if you need another."
+            )
     # Every row the start writes leaves in one statement at the end (rows.Batch), so a new
     # attempt costs the two reads above and one write. The partial unique index on open
     # attempts still refuses a second one; attempt_start then goes again.
@@ -329,6 +355,9 @@ def _attempt_start(
     asset = item.scorm_type == Item.ScormType.ASSET
     sco = scos.get(item.item_id)
     previous_session = sco is not None and sco.commit_count > 0
+    # Review mode: a SCO this finished attempt has finished is shown again without credit and
+    # its commits change nothing; one it has not finished is played inside the attempt.
+    review = attempt.closed and sco is not None and (sco.completed or sco.passed or asset)
     if sco is None:
         sco = ScoAttempt(
             attempt=attempt, item_id=item.item_id, standard=course.standard, first_launched_at=now
@@ -338,13 +367,13 @@ def _attempt_start(
     entry = rules.entry_for_resume(
         course.standard,
         last_exit=sco.exit,
-        location=sco.location,
-        suspend_data=sco.suspend_data,
+        suspend_all=sco.nav_request == "suspendAll",
         has_previous_session=previous_session,
     )
-    session = LaunchSession(attempt=attempt, item_id=item.item_id, started_at=now)
+    session = LaunchSession(attempt=attempt, item_id=item.item_id, started_at=now, review=review)
     writes.insert([session], insert_names(LaunchSession))
-    if asset:
+    outcome_changed = created
+    if asset and not review:
         # An asset counts as completed once launched (SPEC §3).
         writes.send()
         attempt._state.adding = session._state.adding = False  # written just now
@@ -353,12 +382,23 @@ def _attempt_start(
         outcomes = {s.item_id: stored_outcome(s) for s in {**scos, item.item_id: sco}.values()}
         _recompute_attempt(attempt, course, course_items(course), outcomes, now, events)
         attempt.save()
+        outcome_changed = True
         if _certificate_due(attempt, course) and not certificates.exists_for(attempt):
             _issue_certificate(attempt, course, learner, now, events, writes)
     kind = AttemptEvent.Kind.START if created else AttemptEvent.Kind.RESUME
-    events.add(attempt, kind, now, item_id=item.item_id, entry=entry, session=str(session.id))
+    events.add(
+        attempt,
+        kind,
+        now,
+        item_id=item.item_id,
+        entry=entry,
+        session=str(session.id),
+        **({"mode": "review"} if review else {}),
+    )
     events.save(writes)
     writes.send()
+    if outcome_changed:
+        records.record_refresh(learner_id=int(learner.pk), course=course)
     log.info(
         "attempt_start",
         extra={
@@ -378,8 +418,9 @@ def _attempt_start(
         entry=entry,
         learner_id=learner.get_username(),
         learner_name=scorm_learner_name(learner),
-        credit="credit",
-        mode="normal",
+        # SCORM 2004 RTE 4.2.5 / 4.2.13, 1.2 RTE 3.4.4 (cmi.core.credit, lesson_mode).
+        credit="no-credit" if review else "credit",
+        mode="review" if review else "normal",
         launch_data=item.data_from_lms,
         total_time=sco.total_time,
         mastery_score=item.mastery_score,
@@ -399,6 +440,7 @@ def _attempt_start(
         preload=preload,
         created=created,
         scos=[*(s for s in scos.values() if s.item_id != item.item_id), sco],
+        review=review,
     )
 
 
@@ -427,6 +469,7 @@ _SCO_WRITE = [
     "last_commit_at",
     "total_time",
     "finished_at",
+    "nav_request",
 ]
 _ATTEMPT_WRITE = [
     "status",
@@ -481,18 +524,23 @@ def result_record(
         raise PayloadError("courseId", "does not match the attempt's course")
     if payload.standard != course.standard:
         raise PayloadError("standard", f"must be {course.standard!r} for this course")
+    # The launch token names the SCO session, so itemId is optional (SPEC §4).
     item_id = payload.item_id or session.item_id
     if item_id != session.item_id:
         raise PayloadError("itemId", "does not match the launched item")
-    if session.finished_at is not None:
-        raise Conflict("This SCO session has already finished; later commits are refused.")
-    if attempt.status == Attempt.Status.ABANDONED:
-        raise Conflict("This attempt was abandoned and accepts no more commits.")
     sco = next((s for s, _ in rows if s.item_id == item_id), None)
     if sco is None:  # start always creates it; a missing row means the data was reset
         raise NotFound("No SCO attempt for this item.")
     seq = payload.seq if payload.seq is not None else sco.commit_seq + 1
     now = timezone.now()
+    if session.finished_at is not None:
+        if session.review or (seq > sco.commit_seq and not _repeats_stored(sco, payload)):
+            raise Conflict("This SCO session has already finished; later commits are refused.")
+        seq = min(seq, sco.commit_seq)  # a late save of what is stored: acknowledged, stale
+    if attempt.status == Attempt.Status.ABANDONED:
+        raise Conflict("This attempt was abandoned and accepts no more commits.")
+    if session.review:
+        return _record_review(attempt, session, payload, now, item_id)
     if seq <= sco.commit_seq:
         log.info(
             "commit_stale",
@@ -508,13 +556,19 @@ def result_record(
         return RecordResult(attempt=attempt, sco=sco, stale=True)
 
     events = Events()
+    before = _outcome_key(attempt)
     for name, column in KEY_COLUMNS[course.standard].items():
         setattr(sco, column, payload.values[name])
+    sco.nav_request = payload.nav_request
     columns = _SCO_WRITE
     if payload.cmi is not None:
         sco.cmi = payload.cmi
         columns = [*_SCO_WRITE, "cmi"]
     finish = payload.reason == "finish"
+    items = course_items(course)
+    item = next((i for i in items if i.item_id == item_id), None)
+    if finish and item is not None:
+        _default_status(attempt, sco, item, course, events, now, tree=payload.cmi)
     if finish:
         # The server owns total_time: each session's time is added exactly once, on its finish.
         sco.total_time = add_session_time(course.standard, sco.total_time, sco.session_time)
@@ -523,8 +577,6 @@ def result_record(
     sco.commit_seq = seq
     sco.commit_count += 1
     sco.last_commit_at = now
-    items = course_items(course)
-    item = next((i for i in items if i.item_id == item_id), None)
     _apply_outcome(sco, _derive(sco, item, course))
     writes = Batch()  # every write of the commit, sent as one statement on PostgreSQL
     writes.update(sco, columns)
@@ -557,7 +609,104 @@ def result_record(
         _issue_certificate(attempt, course, learner, now, events, writes)
     events.save(writes)
     writes.send()
+    if _outcome_key(attempt) != before:
+        # The record reads every attempt of the learner: only when this one's outcome moved.
+        records.record_refresh(learner_id=int(learner.pk), course=course)
     return RecordResult(attempt=attempt, sco=sco, stale=False)
+
+
+def _outcome_key(attempt: Attempt) -> tuple[object, ...]:
+    """What of an attempt the learner's record depends on (the certificate follows passed)."""
+    return (
+        attempt.status,
+        attempt.completed,
+        attempt.passed,
+        attempt.pass_state,
+        attempt.score_percent,
+        certificates.exists_for(attempt),
+    )
+
+
+def _default_status(
+    attempt: Attempt,
+    sco: ScoAttempt,
+    item: Item,
+    course: Course,
+    events: Events,
+    now: datetime,
+    tree: dict[str, Any] | None,
+) -> None:
+    """Record the status a SCO that never set one gets when its session ends (SPEC §6;
+    ``scorm.outcome.default_completion`` quotes the RTE and SN rules). SCORM 2004 applies it
+    only when the attempt ends: a suspended activity's attempt goes on (SN, End Attempt
+    Process). The commit's CMI tree gets the same values, so the next launch preloads them."""
+    if course.standard == "2004" and (sco.exit == "suspend" or sco.nav_request == "suspendAll"):
+        return
+    changes = rules.default_completion(
+        standard=course.standard,
+        values=key_values(sco),
+        thresholds=thresholds_for(item, course),
+        controls=rules.DeliveryControls(
+            completion_set_by_content=item.completion_set_by_content,
+            objective_set_by_content=item.objective_set_by_content,
+        ),
+    )
+    if not changes:
+        return
+    columns = KEY_COLUMNS[course.standard]
+    for name, value in changes.items():
+        setattr(sco, columns[name], value)
+        if tree is not None:
+            *parents, leaf = _TREE_PATHS[name]
+            node = tree
+            for part in parents:
+                child = node.get(part)
+                if not isinstance(child, dict):
+                    child = node[part] = {}
+                node = child
+            node[leaf] = value
+    events.add(attempt, AttemptEvent.Kind.DEFAULT_STATUS, now, item_id=sco.item_id, **changes)
+
+
+def _repeats_stored(sco: ScoAttempt, payload: ResultPayload) -> bool:
+    """Whether a commit that arrives after its session finished says nothing new: every key
+    value equals the stored one, session_time aside, and a status it leaves unset is not
+    news (the finish may have recorded the default status)."""
+    stored = ScoAttempt.objects.filter(pk=sco.pk).first()  # with location and suspend_data
+    if stored is None:
+        return False
+    kept = key_values(stored)
+    for name, value in payload.values.items():
+        if name.endswith("session_time") or value == kept.get(name, value):
+            continue
+        if name in rules.STATUS_ELEMENTS and value in rules.NO_STATUS[sco.standard]:
+            continue
+        return False
+    return True
+
+
+def _record_review(
+    attempt: Attempt, session: LaunchSession, payload: ResultPayload, now: datetime, item_id: str
+) -> RecordResult:
+    """A commit of a review session: kept in the event log only (SPEC §6)."""
+    events = Events()
+    writes = Batch()
+    if payload.reason == "finish":
+        session.finished_at = now
+    _log_runtime(attempt, session, payload, now, item_id, events, writes)
+    events.add(
+        attempt,
+        AttemptEvent.Kind.REVIEW,
+        now,
+        item_id=item_id,
+        reason=payload.reason,
+        seq=payload.seq,
+        values={k: v for k, v in payload.values.items() if v},
+    )
+    events.save(writes)
+    writes.send()
+    log.info("review_commit", extra={"attempt_id": str(attempt.id), "item_id": item_id})
+    return RecordResult(attempt=attempt, sco=None, stale=False, review=True)
 
 
 def _commit_refusal(attempt_id: uuid.UUID, learner: AbstractBaseUser) -> Exception:
