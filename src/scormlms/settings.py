@@ -175,6 +175,24 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The site's public address as learners reach it: certificates print their verification URL
+# from it (the PDF is rendered without a request to take the host from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Certificate PDFs (README "Configuration"): the first family sets the text and covers Latin
+# (Vietnamese too), Greek and Cyrillic; the next fills in the glyphs it lacks (Han, Kana,
+# Hangul). "face" picks a font of a .ttc collection: 2 is Noto Sans CJK SC. Debian's
+# fonts-noto-core and fonts-noto-cjk, installed by `make demo` and `make test`.
+CERTIFICATE_FONTS: list[dict[str, str | int]] = [
+    {
+        "regular": "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+        "bold": "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
+    },
+    {
+        "regular": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "bold": "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+        "face": 2,
+    },
+]
 # Packages: limits of the safe importer (issue 3), in bytes / files / ratio.
 SCORMLMS_PACKAGE_DIR = DATA_DIR / "packages"
 SCORMLMS_MAX_UPLOAD_BYTES = int(os.environ.get("SCORMLMS_MAX_UPLOAD_BYTES", 512 * 1024 * 1024))
@@ -216,5 +234,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # fontTools narrates every font subset of a certificate PDF at INFO, ~100 lines a PDF.
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -66,6 +66,8 @@ MATRIX = [
     Row("GET",    "/admin/",                          "",                302, 302, 302, 302, 200),
     Row("GET",    "/certificates/verify/{cert}",      "",                200, 200, 200, 200, 200),
     Row("GET",    "/certificates/verify/{nocert}",    "",                404, 404, 404, 404, 404),
+    Row("GET",    "/certificates/verify/",            "",                200, 200, 200, 200, 200),
+    Row("GET",    "/certificates/verify/?code={cert}", "",               200, 200, 200, 200, 200),
     # --- learner pages
     Row("GET",    "/",                                "",                302, 200, 200, 200, 200),
     Row("HEAD",   "/",                                "",                302, 200, 200, 200, 200),

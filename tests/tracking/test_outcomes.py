@@ -96,10 +96,10 @@ def test_certificate_is_issued_once_and_never_regenerated(
     started = ana.start("c1")
     ana.result(started, {"cmi.success_status": "failed"})
     assert not Certificate.objects.exists()
-    with django_capture_on_commit_callbacks(execute=True) as stored:
+    with django_capture_on_commit_callbacks(execute=True):
         ana.result(started, {"cmi.success_status": "passed", "cmi.score.scaled": "0.8"})
-    assert len(stored) == 1  # the PDF is written once the commit has committed
     cert = Certificate.objects.get()
+    assert not default_storage.exists(cert.file)  # the PDF is rendered when first downloaded
     ana.result(started, {"cmi.success_status": "passed", "cmi.score.scaled": "1"})
     ana.result(started, {"cmi.success_status": "failed"})
     ana.result(started, {"cmi.success_status": "passed"})
@@ -119,51 +119,22 @@ def test_certificate_is_issued_once_and_never_regenerated(
     assert client.get("/certificates/verify/NOPE-NOPE-NOPE").status_code == 404
 
 
-def test_a_pdf_that_cannot_be_stored_does_not_cost_the_passing_commit(
-    learner_factory, django_capture_on_commit_callbacks, monkeypatch, caplog
-):
-    """A full disk (or any storage error) while the PDF is written: the commit that passed is
-    stored all the same, the failure is logged, and the download renders the PDF from the row."""
-    course = make_course()
-    ana = learner_factory(enrol=[course])
-    started = ana.start("c1")
-
-    def full_disk(*args: object, **kwargs: object) -> str:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(default_storage, "save", full_disk)
-    with django_capture_on_commit_callbacks(execute=True):
-        answer = ana.result(started, {"cmi.success_status": "passed", "cmi.score.scaled": "0.9"})
-    assert answer["passed"] is True and answer["certificateUrl"]
-    cert = Certificate.objects.get()
-    assert Attempt.objects.get().passed is True
-    assert not default_storage.exists(cert.file)
-    assert any("No space left on device" in (r.exc_text or "") for r in caplog.records)
-    pdf = ana.client.get(f"/certificates/{cert.code}/download")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-
-
-def test_no_pdf_is_written_for_a_commit_that_rolls_back(
-    learner_factory, monkeypatch, django_capture_on_commit_callbacks
-):
-    """The file is written only after the transaction commits: a write that fails after the
-    certificate was prepared leaves neither a row nor a file."""
+def test_no_certificate_is_left_by_a_commit_that_rolls_back(learner_factory, monkeypatch):
+    """A write that fails after the certificate was prepared leaves neither a row nor a file."""
     from scormlms.rows import Batch
 
     course = make_course()
     ana = learner_factory(enrol=[course])
     started = ana.start("c1")
-    saved: list[str] = []
-    monkeypatch.setattr(default_storage, "save", lambda name, content: saved.append(name) or name)
 
     def broken_send(self: Batch) -> None:
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(Batch, "send", broken_send)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError):
         ana.result(started, {"cmi.success_status": "passed"})
-    assert saved == []
     assert not Certificate.objects.exists()
+    assert not default_storage.exists("certificates")
 
 
 def test_certificate_on_completed(learner_factory):

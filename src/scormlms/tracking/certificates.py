@@ -1,16 +1,25 @@
-"""Certificates: issued once per attempt (SPEC §5), a PDF with a public verification code."""
+"""Certificates: issued once per attempt (SPEC §5), a PDF with a public verification code.
+
+Issuing is the row, written in the commit that passed. The PDF is a rendering of that row,
+made when it is first downloaded and kept in the default storage under the row's ``file``.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
+import tempfile
+import unicodedata
 from datetime import datetime
+from pathlib import Path
 
+import segno
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.urls import reverse
 from fpdf import FPDF
 
 from scormlms.courses.models import Course
@@ -24,9 +33,28 @@ _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_RE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$")
 
 
+class FontMissing(Exception):
+    """A font file named by ``settings.CERTIFICATE_FONTS`` is not there: no PDF can be made."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"certificate font {path} is missing (install Debian's fonts-noto-core and "
+            "fonts-noto-cjk, or point CERTIFICATE_FONTS at the fonts you have)"
+        )
+        self.path = path
+
+
 def new_code() -> str:
     raw = "".join(secrets.choice(_ALPHABET) for _ in range(12))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def normalize_code(typed: str) -> str:
+    """A code as a person types it (any case, spaces, dashes or none) in its printed form."""
+    code = re.sub(r"[\s-]+", "", typed).upper()
+    if len(code) == 12:
+        return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+    return typed.strip().upper()
 
 
 def exists_for(attempt: Attempt) -> bool:
@@ -56,13 +84,8 @@ def certificate_issue(
     writes: Batch | None = None,
 ) -> Certificate:
     """Write the row (now, or as part of ``writes``; the row then has no id yet, which nothing
-    that answers the request needs), and store its PDF once the transaction has committed.
-
-    The PDF is written after the commit, not inside it: the attempt's lock is not held while
-    fpdf2 renders, a transaction that rolls back leaves no file behind, and a PDF that cannot
-    be rendered or stored (a full disk) never costs the learner the commit that passed. The
-    failure is logged, and the download renders the same content from the row while the file
-    is missing (``views.certificate_download``)."""
+    that answers the request needs). Nothing else: the caller holds the attempt's lock, and the
+    PDF is rendered when it is first downloaded (``certificate_pdf``), never in this request."""
     code = new_code()
     cert = Certificate(
         attempt=attempt,
@@ -73,11 +96,6 @@ def certificate_issue(
         issued_at=now,
         file=f"certificates/{code}.pdf",
     )
-
-    def store_certificate_pdf() -> None:  # a named function: Django logs its __qualname__
-        store_pdf(cert)
-
-    transaction.on_commit(store_certificate_pdf, robust=True)
     if writes is None:
         cert.save()
     else:
@@ -85,45 +103,119 @@ def certificate_issue(
     return cert
 
 
-def store_pdf(cert: Certificate) -> None:
-    """Render the certificate and save it under the name its row holds."""
-    saved = default_storage.save(cert.file, ContentFile(render_pdf(cert)))
-    if saved != cert.file:  # the storage renamed it: the download renders from the row instead
-        log.warning(
-            "certificate_file_renamed", extra={"code": cert.code, "file": cert.file, "saved": saved}
-        )
+def verify_url(cert: Certificate) -> str:
+    """The absolute address of the certificate's public verification page."""
+    path = reverse("tracking:certificate_verify", kwargs={"code": cert.code})
+    return f"{settings.SITE_URL}{path}"
 
 
-def _latin1(text: str) -> str:
-    # The core PDF fonts speak Latin-1; anything else degrades to '?' rather than failing.
-    return text.encode("latin-1", "replace").decode("latin-1")
+def certificate_pdf(cert: Certificate) -> bytes:
+    """Render the certificate and store it under ``cert.file``; return the bytes.
+
+    The download calls this when the file is not stored yet. Two first downloads at once both
+    render and both store: the rendering is a function of the row (its creation date is the
+    issue date), so both write the same bytes. Each writes a temporary file beside the target
+    and renames it into place, which is atomic on one filesystem, so a reader opens either no
+    file or a whole one. A file that cannot be stored (a full disk) is logged and the learner
+    still gets the PDF; the next download tries again. Raises ``FontMissing``."""
+    data = render_pdf(cert)
+    try:
+        _store_whole(cert.file, data)
+    except OSError:
+        log.exception("certificate_not_stored", extra={"code": cert.code, "file": cert.file})
+    return data
+
+
+def _store_whole(name: str, data: bytes) -> None:
+    # The default storage is the filesystem (settings.STORAGES); its save() writes in place,
+    # where a concurrent download could open a half-written file.
+    target = Path(default_storage.path(name))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_fonts(pdf: FPDF) -> str:
+    """Add every configured font; the first family sets the text, the others fill in the glyphs
+    it lacks (fpdf2's fallback fonts). Returns the text family's name."""
+    families = []
+    for n, font in enumerate(settings.CERTIFICATE_FONTS):
+        family = f"certificate{n}"
+        for style, key in (("", "regular"), ("B", "bold")):
+            path = str(font[key])
+            if not Path(path).is_file():
+                raise FontMissing(path)
+            pdf.add_font(family, style, path, collection_font_number=int(font.get("face", 0)))
+        families.append(family)
+    pdf.set_fallback_fonts(families[1:])
+    return families[0]
+
+
+def _text(value: str) -> str:
+    # Composed form: a name typed with combining accents draws as the font's accented letters
+    # (fpdf2 places glyphs one after another; it does not position combining marks).
+    return unicodedata.normalize("NFC", value)
+
+
+def _draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
+    """A QR code of ``data`` as filled squares, one rectangle per run of dark modules in a row."""
+    qr = segno.make_qr(data, error="m")
+    rows = [list(row) for row in qr.matrix]
+    module = size / len(rows)
+    pdf.set_fill_color(0, 0, 0)
+    for r, row in enumerate(rows):
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            pdf.rect(x + start * module, y + r * module, (c - start) * module, module, style="F")
 
 
 def render_pdf(cert: Certificate) -> bytes:
+    """The certificate as an A4 landscape PDF. Raises ``FontMissing``."""
     pdf = FPDF(orientation="L", format="A4")
+    pdf.set_creation_date(cert.issued_at)  # the same row renders the same bytes
+    family = _load_fonts(pdf)
     pdf.set_auto_page_break(auto=False)
     pdf.add_page()
     pdf.set_draw_color(36, 86, 199)
     pdf.set_line_width(1.5)
     pdf.rect(10, 10, 277, 190)
-    pdf.set_font("Helvetica", "B", 30)
-    pdf.set_y(40)
+    pdf.set_font(family, "B", 30)
+    pdf.set_y(32)
     pdf.cell(0, 16, "Certificate of Achievement", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 15)
+    pdf.set_font(family, "", 15)
     pdf.cell(0, 12, "This certifies that", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "B", 24)
-    pdf.cell(0, 16, _latin1(cert.learner_name), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 15)
+    pdf.set_font(family, "B", 24)
+    pdf.multi_cell(0, 14, _text(cert.learner_name), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 15)
     pdf.cell(0, 12, "has successfully completed", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "B", 20)
-    pdf.multi_cell(0, 12, _latin1(cert.course_title), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 13)
+    pdf.set_font(family, "B", 20)
+    pdf.multi_cell(0, 12, _text(cert.course_title), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 13)
     score = f"Score: {cert.score_percent:.0f} %" if cert.score_percent is not None else ""
     date = cert.issued_at.strftime("%d %B %Y")
     pdf.ln(6)
     pdf.cell(0, 9, f"Date: {date}    {score}".strip(), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(175)
-    pdf.set_font("Helvetica", "", 11)
-    pdf.cell(0, 8, f"Verification code: {cert.code}", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, f"Verify at /certificates/verify/{cert.code}", align="C")
+
+    url = verify_url(cert)
+    _draw_qr(pdf, url, x=244, y=150, size=34)
+    pdf.set_xy(24, 166)
+    pdf.set_font(family, "", 11)
+    pdf.cell(210, 7, f"Verification code: {cert.code}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(24)
+    pdf.cell(pdf.get_string_width("Verify at ") + 0.5, 7, "Verify at ")
+    pdf.set_text_color(36, 86, 199)
+    pdf.set_font(family, "", 11)
+    pdf.multi_cell(190, 7, url, link=url)
     return bytes(pdf.output())

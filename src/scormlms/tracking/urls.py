@@ -14,5 +14,6 @@ urlpatterns = [
     path(
         "certificates/<str:code>/download", views.certificate_download, name="certificate_download"
     ),
+    path("certificates/verify/", views.certificate_verify, name="certificate_verify_form"),
     path("certificates/verify/<str:code>", views.certificate_verify, name="certificate_verify"),
 ]
