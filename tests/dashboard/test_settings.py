@@ -18,6 +18,9 @@ VALID = {
     "certificate_on": "completed",
     "passing_score": "72.5",
     "self_enrol": "on",
+    "max_attempts": "3",
+    "new_attempt_when": "passed_or_failed",
+    "grading": "last",
 }
 
 
@@ -54,6 +57,11 @@ def test_saving_valid_settings_updates_the_course(learner_factory):
     assert (course.relaunch_policy, course.certificate_on) == ("new", "completed")
     assert course.passing_score == Decimal("72.5")
     assert course.self_enrol is True
+    assert (course.max_attempts, course.new_attempt_when, course.grading) == (
+        3,
+        "passed_or_failed",
+        "last",
+    )
     staff.client.post("/staff/courses/c1/settings/", {**VALID, "passing_score": ""})
     staff.client.post(
         "/staff/courses/c1/settings/", {**VALID, "passing_score": "", "self_enrol": ""}
@@ -70,6 +78,9 @@ def test_saving_valid_settings_updates_the_course(learner_factory):
         ({"passing_score": "12.345"}, "passing_score", "no more than 2 decimal places"),
         ({"passing_score": "lots"}, "passing_score", "Enter a number"),
         ({"relaunch_policy": "sometimes"}, "relaunch_policy", "Select a valid choice"),
+        ({"max_attempts": "0"}, "max_attempts", "greater than or equal to 1"),
+        ({"new_attempt_when": "whenever"}, "new_attempt_when", "Select a valid choice"),
+        ({"grading": "best"}, "grading", "Select a valid choice"),
         ({"title": ""}, "title", "This field is required"),
     ],
 )

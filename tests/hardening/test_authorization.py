@@ -79,6 +79,9 @@ MATRIX = [
     Row("POST",   "/courses/open/enrol/",             "",                302, 302, 302, 302, 302),
     Row("POST",   "/courses/c1/enrol/",               "",                302, 403, 403, 403, 403),
     Row("GET",    "/courses/open/enrol/",             "",                302, 405, 405, 405, 405),
+    Row("GET",    "/courses/c1/new-attempt",          "",                302, 200, 200, 403, 403),
+    Row("POST",   "/courses/c1/new-attempt",          "",                302, 302, 302, 403, 403),
+    Row("PUT",    "/courses/c1/new-attempt",          "",                302, 405, 405, 405, 405),
     # --- package content: enrolled learners and staff only
     Row("GET",    "/content/c1/index.html",           "",                302, 200, 200, 403, 200),
     Row("HEAD",   "/content/c1/index.html",           "",                302, 200, 200, 403, 200),
@@ -124,6 +127,12 @@ MATRIX = [
     Row("GET",    "/staff/attempts/",                 "",                302, 403, 403, 403, 200),
     Row("GET",    "/staff/attempts/{attemptA}/",      "",                302, 403, 403, 403, 200),
     Row("GET",    "/staff/attempts/{unknown}/",       "",                302, 403, 403, 403, 404),
+    Row("POST",   "/staff/attempts/{attemptA}/record/reset", "reason",   302, 403, 403, 403, 302),
+    Row("POST",   "/staff/attempts/{attemptA}/record/override", "override", 302, 403, 403, 403, 302),  # noqa: E501
+    Row("POST",   "/staff/attempts/{attemptA}/record/clear", "reason",   302, 403, 403, 403, 302),
+    Row("POST",   "/staff/attempts/{attemptA}/record/other", "reason",   302, 403, 403, 403, 404),
+    Row("POST",   "/staff/attempts/{unknown}/record/reset", "reason",    302, 403, 403, 403, 404),
+    Row("GET",    "/staff/attempts/{attemptA}/record/reset", "",         302, 403, 403, 403, 405),
 ]
 
 # State-changing requests without the CSRF header: refused before anything else happens,
@@ -136,6 +145,8 @@ NO_CSRF = [
     ("POST",   "/api/courses",                 "upload",    "staff", 403),
     ("POST",   "/staff/courses/c1/enrol/",     "enrol-cai", "staff", 403),
     ("POST",   "/staff/courses/c1/settings/",  "settings",  "staff", 403),
+    ("POST",   "/courses/c1/new-attempt",      "",          "A",     403),
+    ("POST",   "/staff/attempts/{attemptA}/record/reset", "reason", "staff", 403),
     ("POST",   "/api/scorm/result",            "result",    "A",     200),
     ("POST",   "/scorm/runtime/commit",        "commit",    "A",     200),
     ("POST",   "/lms/attempt/discard",         "discard",   "A",     200),
@@ -175,11 +186,13 @@ def build_world() -> World:
     for who in ("A", "B"):
         Enrolment.objects.create(learner=users[who], course=course)
     a = _client(users["A"], csrf=True)
-    # A passes the course and finishes that SCO session; her next launch opens a new attempt.
+    # A passes the course and finishes that SCO session, then asks for a new attempt.
     first = _json(a, "/lms/attempt/start", {"courseId": "c1"})
     passed = {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "90"}
     done = _json(a, "/api/scorm/result", _commit(first, 1, "finish", **passed))
     cert = done["certificateUrl"].split("/")[2]
+    retake = a.post("/courses/c1/new-attempt", HTTP_X_CSRFTOKEN=CSRF_SECRET)
+    assert retake.status_code == 302, retake.content
     started_a = _json(a, "/lms/attempt/start", {"courseId": "c1"})
     _json(
         a,
@@ -224,7 +237,11 @@ def build_world() -> World:
             "relaunch_policy": "resume",
             "certificate_on": "passed",
             "passing_score": "",
+            "new_attempt_when": "always",
+            "grading": "highest",
         },
+        "reason": lambda: {"reason": "Repeated the classroom session."},
+        "override": lambda: {"passed": "yes", "reason": "Passed the oral exam."},
     }
     names = {
         "cert": cert,

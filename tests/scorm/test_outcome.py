@@ -296,29 +296,34 @@ def test_attempt_status(completed: bool, passed: bool, status: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("last_exit", "location", "suspend_data", "previous", "entry"),
+    ("last_exit", "suspend_all", "previous", "entry"),
     [
-        ("", "", "", False, "ab-initio"),  # first launch
-        ("suspend", "p3", "s", False, "ab-initio"),  # nothing stored yet counts as first
-        ("suspend", "", "", True, "resume"),
-        ("", "p3", "", True, "resume"),  # a bookmark without exit=suspend still resumes
-        ("logout", "", "s", True, "resume"),
-        ("normal", "", "", True, "ab-initio"),
-        ("", "", "", True, "ab-initio"),
+        ("", False, False, "ab-initio"),  # first launch
+        ("suspend", False, False, "ab-initio"),  # nothing stored yet counts as first
+        ("suspend", False, True, "resume"),
+        ("", False, True, ""),  # a bookmark or suspend_data alone never makes resume
+        ("logout", False, True, ""),
+        ("normal", False, True, ""),
+        ("time-out", False, True, ""),
     ],
 )
 @pytest.mark.parametrize("standard", ["1.2", "2004"])
 def test_entry_for_resume(
-    standard: str, last_exit: str, location: str, suspend_data: str, previous: bool, entry: str
+    standard: str, last_exit: str, suspend_all: bool, previous: bool, entry: str
 ) -> None:
     assert (
         entry_for_resume(
-            standard,
-            last_exit=last_exit,
-            location=location,
-            suspend_data=suspend_data,
-            has_previous_session=previous,
+            standard, last_exit=last_exit, suspend_all=suspend_all, has_previous_session=previous
         )
+        == entry
+    )
+
+
+@pytest.mark.parametrize(("standard", "entry"), [("2004", "resume"), ("1.2", "")])
+def test_suspend_all_resumes_only_in_2004(standard: str, entry: str) -> None:
+    # SCORM 1.2 has no navigation requests; a stray flag must not make it resume.
+    assert (
+        entry_for_resume(standard, last_exit="", suspend_all=True, has_previous_session=True)
         == entry
     )
 

@@ -46,9 +46,10 @@ def test_a_closed_attempt_still_takes_the_running_sessions_commits(learner_facto
     ana.result(started, {"cmi.completion_status": "completed"})
     answer = ana.result(started, {"cmi.completion_status": "completed", "cmi.score.raw": "77"})
     assert answer["status"] == "Completed" and answer["scorePercent"] == 77
-    # Relaunching a completed course starts a new attempt.
+    # Relaunching a completed course reviews it (SPEC §6): the same attempt, no credit.
     again = ana.start("c1")
-    assert again["attemptId"] != started["attemptId"]
+    assert again["attemptId"] == started["attemptId"]
+    assert again["review"] is True and again["launch"]["mode"] == "review"
 
 
 def test_pass_from_the_manifests_scaled_passing_score(learner_factory):

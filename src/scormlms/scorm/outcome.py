@@ -337,6 +337,10 @@ def default_completion(
     "If Completion Set by Content is False" and the attempt's progress is unknown, the
     attempt is completed; "If Objective Set by Content is False", the objectives whose
     progress is unknown are satisfied. The caller skips a suspended session.
+
+    As SPEC §6 says, both apply to a SCO that set no completion at all: one that reported
+    its own completion ("incomplete", say) manages its status, and is never made "passed"
+    behind its back when the learner leaves it half done.
     """
     if standard == "1.2":
         if values.get("cmi.core.lesson_status", "") not in NO_STATUS["1.2"]:
@@ -358,12 +362,10 @@ def default_completion(
     judged_success = (
         thresholds.scaled_passing_score is not None or thresholds.passing_score is not None
     ) and values.get("cmi.score.scaled", "")
+    if values.get("cmi.completion_status", "") not in NO_STATUS["2004"]:
+        return {}
     changes = {}
-    if (
-        not controls.completion_set_by_content
-        and not judged_completion
-        and values.get("cmi.completion_status", "") in NO_STATUS["2004"]
-    ):
+    if not controls.completion_set_by_content and not judged_completion:
         changes["cmi.completion_status"] = "completed"
     if (
         not controls.objective_set_by_content

@@ -809,11 +809,12 @@ def attempt_discard(
     log.info("attempt_discard", extra={"attempt_id": str(attempt.id), "kept": False})
     attempt.delete()
     previous = (
-        Attempt.objects.filter(learner_id=learner.pk, course_id=course_id)
+        Attempt.objects.filter(learner_id=learner.pk, course_id=course_id, reset=False)
         .order_by("-launched_at")
         .first()
     )
     Enrolment.objects.filter(learner_id=learner.pk, course_id=course_id).update(
         current_attempt=previous
     )
+    records.record_refresh(learner_id=int(learner.pk), course=Course.objects.get(pk=course_id))
     return None
