@@ -545,9 +545,12 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
 
 
 class Scormlms:
-    """scormlms on a throwaway data dir and (PostgreSQL) a throwaway database."""
+    """scormlms on a throwaway data dir and (PostgreSQL) a throwaway database.
 
-    def __init__(self, db: str = "postgres", tag: str = "bench") -> None:
+    ``src``: run the ``scormlms`` package found there (another revision's ``src/``) with this
+    checkout's virtualenv, instead of the installed one."""
+
+    def __init__(self, db: str = "postgres", tag: str = "bench", src: Path | None = None) -> None:
         if db not in {"postgres", "sqlite"}:
             raise ValueError(db)
         self.db = db
@@ -559,6 +562,15 @@ class Scormlms:
         }
         for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG"):
             self.env.pop(name, None)
+        self.command = [SCORMLMS]
+        if src is not None:
+            # PYTHONPATH comes before the editable install's path entry, in the server's worker
+            # processes too; the other revision has no node_modules of its own.
+            self.command = [str(VENV_BIN / "python"), "-m", "scormlms.cli"]
+            self.env["PYTHONPATH"] = str(src)
+            self.env.setdefault(
+                "SCORMLMS_SCORM_AGAIN_DIST", str(REPO / "node_modules" / "scorm-again" / "dist")
+            )
         self.pg_name = ""
         if db == "postgres":
             self.env["DATABASE_URL"], self.pg_name = pg_create(f"scormlms_{tag}")
@@ -572,7 +584,7 @@ class Scormlms:
 
     def manage(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
-            [SCORMLMS, *args],
+            [*self.command, *args],
             env=self.env,
             input=stdin,
             capture_output=True,
@@ -605,7 +617,7 @@ class Scormlms:
         log = self.data_dir / f"server-{workers}x{threads}.log"
         proc = subprocess.Popen(
             [
-                SCORMLMS,
+                *self.command,
                 "serve",
                 "--host",
                 "127.0.0.1",

@@ -26,6 +26,18 @@ The peers are installed from PyPI into throwaway virtualenvs under the temp dir
 (requirements-*.txt pin what was measured); nothing of theirs is kept in this repository.
 Learners log in once (set-up); the launch page's HTML is not part of a session for anyone.
 
+``--scormlms-rev REV`` (repeatable) adds scormlms at another git revision to the rotation, on
+PostgreSQL like ``scormlms-postgres`` (system ``scormlms-postgres@REV``, which ``--systems``
+takes too): a ``git worktree`` of REV in the temp dir, run with this checkout's virtualenv and
+``PYTHONPATH`` at the worktree's ``src/`` (nothing is installed), so an earlier revision is
+measured side by side with the current one in the same run (``--systems scormlms-postgres
+--scormlms-rev b00f689``). For every scormlms the report also counts the certificates issued
+per session: the golf session passes (lesson_status ``passed``, score 80), so a session that
+starts a new attempt issues one. Since 612a993 launching a finished attempt reviews it instead,
+so a learner's sessions after the first issue none; ``--fresh-learners N`` gives every
+scormlms session a learner who has never started the course (N per load thread and round,
+logged in by session rows the set-up writes), the same requests on every revision.
+
 Each round runs every system in turn (A B C D, A B C D, …) for ``--seconds`` with
 ``--learners`` concurrent learners running sessions back to back (a session in flight when
 the time is up is finished, and counted). Server CPU per session is utime+stime from /proc of
@@ -188,6 +200,14 @@ def scormlms_ok(body: bytes) -> bool:
 
 
 def scormlms_session(browser: Browser, ctx: dict[str, Any], tally: Tally) -> bool:
+    username = ctx["username"]
+    if ctx.get("fresh"):
+        pool = ctx["fresh"][ctx["round"]]
+        if not pool:
+            tally.error("no fresh learner left: raise --fresh-learners")
+            return False
+        username, session_key = pool.pop()
+        browser.set_cookie("sessionid", session_key)
     raw = browser.build("POST", "/lms/attempt/start", json.dumps({"courseId": COURSE}).encode())
     body = timed_request(browser, tally, raw, scormlms_ok)
     if body is None:
@@ -213,7 +233,7 @@ def scormlms_session(browser: Browser, ctx: dict[str, Any], tally: Tally) -> boo
             log_keys = [k for k in keys if k not in logged]
             log = {"initialize": log_initialize, "setValueKeys": log_keys}
             payload = {
-                "learnerId": ctx["username"],
+                "learnerId": username,
                 "courseId": COURSE,
                 "attemptId": started["attemptId"],
                 "itemId": launch["itemId"],
@@ -398,15 +418,21 @@ class ScormlmsSystem(System):
         calls: list[Any],
         pg_socket: bool = False,
         server: str = "granian",
+        revision: Revision | None = None,
+        fresh: tuple[int, int] = (0, 0),
     ) -> None:
+        """``fresh``: (learners per load thread and round, rounds) who have never started the
+        course, logged in by session rows made in the database (a login per session would
+        cost far more than the session)."""
         t = time.monotonic()
         database = "SQLite" if db == "sqlite" else "PostgreSQL"
         if pg_socket:
             database += " over its Unix socket"
         if server != "granian":
             database += f", {server}"
-        self.name, self.driver = f"scormlms ({database})", "scormlms"
-        self.lms = Scormlms(db, tag="peers")
+        at = f" {revision.commit}" if revision else ""
+        self.name, self.driver = f"scormlms{at} ({database})", "scormlms"
+        self.lms = Scormlms(db, tag="peers", src=revision.src if revision else None)
         self.lms.manage("import", str(package), "--course-id", COURSE)
         names = self.lms.make_learners("peer", count, COURSE, PASSWORD)
         self.server = self.lms.start(workers=2, threads=4, pg_socket=pg_socket, server=server)
@@ -420,10 +446,74 @@ class ScormlmsSystem(System):
             }
             for name, b in browsers
         ]
+        per, rounds = fresh
+        if per:
+            runners = self.learners[:-1]  # the last learner is the probes'
+            pool = self._fresh_sessions(per * len(runners) * rounds)
+            for i, learner in enumerate(runners):
+                mine = pool[i :: len(runners)]
+                learner["fresh"] = [mine[r * per : (r + 1) * per] for r in range(rounds)]
         self.setup_seconds = time.monotonic() - t
+
+    def _fresh_sessions(self, count: int) -> list[tuple[str, str]]:
+        """``count`` new enrolled learners, each with a live login session: (name, key)."""
+        self.lms.make_learners("fresh", count, COURSE, PASSWORD)
+        out = self.lms.shell(
+            "import json\n"
+            "from importlib import import_module\n"
+            "from django.conf import settings\n"
+            "from django.contrib import auth\n"
+            "from django.utils.crypto import get_random_string\n"
+            "Store = import_module(settings.SESSION_ENGINE).SessionStore\n"
+            "rows, pairs = [], []\n"
+            "users = auth.get_user_model().objects.filter(username__startswith='fresh')\n"
+            "for user in users:\n"
+            "    key = get_random_string(32, 'abcdefghijklmnopqrstuvwxyz0123456789')\n"
+            "    rows.append(Store(key).create_model_instance({\n"
+            "        auth.SESSION_KEY: str(user.pk),\n"
+            "        auth.BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],\n"
+            "        auth.HASH_SESSION_KEY: user.get_session_auth_hash()}))\n"
+            "    pairs.append((user.username, key))\n"
+            "Store.get_model_class().objects.bulk_create(rows, batch_size=1000)\n"
+            "print(json.dumps(pairs))\n"
+        )
+        return [(name, key) for name, key in json.loads(out.strip().splitlines()[-1])]
+
+    def certificates(self) -> int:
+        """How many certificates the sessions so far have issued."""
+        out = self.lms.shell(
+            "from scormlms.tracking.models import Certificate\nprint(Certificate.objects.count())"
+        )
+        return int(out.split()[-1])
 
     def close(self) -> None:
         self.lms.close()
+
+
+class Revision:
+    """A ``git worktree`` of the repository at ``rev``, removed by ``close``."""
+
+    def __init__(self, rev: str, parent: Path) -> None:
+        self.commit = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", f"{rev}^{{commit}}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        self.path = parent / f"rev-{self.commit}"
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(self.path), self.commit],
+            check=True,
+            capture_output=True,
+        )
+        self.src = self.path / "src"
+
+    def close(self) -> None:
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", str(self.path)],
+            check=False,
+            capture_output=True,
+        )
 
 
 class ScormhostSystem(System):
@@ -754,6 +844,20 @@ def main() -> None:
         default="scormlms-postgres,scormhost,scormlms-postgres-socket,scormlms-sqlite,wagtail-lms",
         help="comma-separated, in the order of each round",
     )
+    parser.add_argument(
+        "--scormlms-rev",
+        action="append",
+        default=[],
+        metavar="REV",
+        help="also run scormlms at this git revision on PostgreSQL (repeatable)",
+    )
+    parser.add_argument(
+        "--fresh-learners",
+        type=int,
+        default=0,
+        metavar="N",
+        help="scormlms: each session by a learner new to the course, N per thread and round",
+    )
     parser.add_argument("--json", type=Path, help="write all figures here")
     args = parser.parse_args()
     info = machine()
@@ -766,23 +870,42 @@ def main() -> None:
     package = build_package(work)
     systems: dict[str, System] = {}
     failures: dict[str, str] = {}
+    revisions: list[Revision] = []
+    fresh = (args.fresh_learners, args.rounds)
     makers = {
-        "scormlms-postgres": lambda: ScormlmsSystem("postgres", package, args.learners + 1, calls),
+        "scormlms-postgres": lambda: ScormlmsSystem(
+            "postgres", package, args.learners + 1, calls, fresh=fresh
+        ),
         "scormlms-postgres-socket": lambda: ScormlmsSystem(
-            "postgres", package, args.learners + 1, calls, pg_socket=True
+            "postgres", package, args.learners + 1, calls, pg_socket=True, fresh=fresh
         ),
         "scormlms-postgres-gunicorn": lambda: ScormlmsSystem(
-            "postgres", package, args.learners + 1, calls, server="gunicorn"
+            "postgres", package, args.learners + 1, calls, server="gunicorn", fresh=fresh
         ),
-        "scormlms-sqlite": lambda: ScormlmsSystem("sqlite", package, args.learners + 1, calls),
+        "scormlms-sqlite": lambda: ScormlmsSystem(
+            "sqlite", package, args.learners + 1, calls, fresh=fresh
+        ),
         "scormhost": lambda: ScormhostSystem(package, args.learners + 1, calls),
         "wagtail-lms": lambda: WagtailSystem(package, args.learners + 1, calls),
     }
+    keys = [k for k in args.systems.split(",") if k]
+    keys += [f"scormlms-postgres@{rev}" for rev in args.scormlms_rev]
     everything: dict[str, Any] = {"machine": info, "args": vars(args) | {"json": None}}
     try:
-        for key in args.systems.split(","):
+        for key in keys:
             try:
-                systems[key] = makers[key]()
+                if key.startswith("scormlms-postgres@"):
+                    revisions.append(Revision(key.split("@", 1)[1], work))
+                    systems[key] = ScormlmsSystem(
+                        "postgres",
+                        package,
+                        args.learners + 1,
+                        calls,
+                        revision=revisions[-1],
+                        fresh=fresh,
+                    )
+                else:
+                    systems[key] = makers[key]()
                 print(f"{systems[key].name}: ready in {systems[key].setup_seconds:.0f} s")
             except Exception as error:  # a peer that cannot run here is reported, not fatal
                 failures[key] = f"{type(error).__name__}: {error}"[:2000]
@@ -795,6 +918,8 @@ def main() -> None:
             for key, system in systems.items():
                 full = system.learners
                 system.learners = runners[key]
+                for learner in system.learners:
+                    learner["round"] = r
                 segment = run_segment(system, args.seconds, args.procs)
                 system.learners = full
                 segments[key].append(segment)
@@ -807,6 +932,9 @@ def main() -> None:
                 )
         everything["loadavg_after"] = loadavg()
         results = {k: figures_for(v) for k, v in segments.items()}
+        for key, system in systems.items():  # before the probes start attempts of their own
+            if isinstance(system, ScormlmsSystem):
+                results[key]["certificates"] = system.certificates()
         probes = {}
         for key, system in systems.items():
             learner = system.learners[-1]
@@ -814,6 +942,8 @@ def main() -> None:
     finally:
         for system in systems.values():
             system.close()
+        for revision in revisions:
+            revision.close()
         shutil.rmtree(work, ignore_errors=True)
     names = {k: s.name for k, s in systems.items()}
     everything |= {"results": results, "probes": probes, "failures": failures, "names": names}
@@ -824,7 +954,8 @@ def main() -> None:
 
 def print_report(e: dict[str, Any]) -> None:
     results, names = e["results"], e["names"]
-    base = results.get("scormlms-postgres")
+    # ratios to scormlms on PostgreSQL, else to the first system of the rotation
+    base = results.get("scormlms-postgres") or next(iter(results.values()), None)
     print(f"\nload average before {e['loadavg_before']}, after {e['loadavg_after']}")
     print(
         f"{'system':<34}{'sessions/s':>11}{'CPU ms/sess':>12}{'(app+db)':>14}{'× scormlms':>11}"
@@ -842,6 +973,9 @@ def print_report(e: dict[str, Any]) -> None:
         rounds = ", ".join(fmt(x, 1) for x in f["sessions_per_s_rounds"])
         cpus = ", ".join(fmt(x, 1) for x in f["cpu_ms_per_session_rounds"])
         print(f"    per round: sessions/s {rounds}; CPU ms/session {cpus}")
+        if "certificates" in f:
+            issued = f["certificates"] / max(f["sessions"], 1)
+            print(f"    certificates issued: {f['certificates']}, {fmt(issued, 2)} per session")
         for sample in f["error_samples"]:
             print(f"    e.g. {sample}")
     print("\ninvalid SCORM 1.2 values: HTTP status, answer, stored?")
