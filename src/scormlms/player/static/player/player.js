@@ -31,6 +31,7 @@ class Player {
     this.session = null;
     this.attemptId = null;
     this.review = false;
+    this.finished = false; // the attempt is Completed (a commit of this visit finished it)
     this.current = null;
     this.busy = false;
     this.leaving = false;
@@ -239,9 +240,10 @@ class Player {
     window.location.assign(this.homeUrl(save && resumable));
   }
 
-  // Nothing is saved in review (its commits only reach the event log): no "Saved" notice then.
+  // "Saved — resume any time" only where it is true: not in review (its commits only reach
+  // the event log) and not once the attempt is finished (it is reviewed, not resumed).
   homeUrl(saved) {
-    if (!saved || this.review) return this.config.urls.home;
+    if (!saved || this.review || this.finished) return this.config.urls.home;
     const url = new URL(this.config.urls.home, window.location.href);
     url.searchParams.set("saved", this.config.courseId);
     return url.href;
@@ -249,6 +251,7 @@ class Player {
 
   acknowledged(payload, answer) {
     if (this.session && payload.token === this.session.launch.token) this.session.acknowledged(payload);
+    if (answer.status) this.finished = answer.status === "Completed";
     if (payload.reason === "finish" || answer.completed || answer.certificateUrl) this.refreshState();
   }
 
