@@ -120,6 +120,15 @@ def test_names_and_titles_print_exactly_in_every_script(
     assert "Score: 90 %" in " ".join(lines)
 
 
+def test_the_cjk_font_is_embedded_only_when_a_name_or_title_needs_it(
+    learner_factory: Callable[..., Learner],
+) -> None:
+    _, cert = passed_certificate(learner_factory, first_name="Анна", last_name="Nguyễn")
+    assert b"NotoSansCJK" not in certificates.render_pdf(cert)
+    cert.learner_name = "Łukasz Wójcik-Nguyễn 王"
+    assert b"NotoSansCJK" in certificates.render_pdf(cert)
+
+
 def test_a_name_typed_with_combining_accents_prints_as_the_accented_letters(
     learner_factory: Callable[..., Learner],
 ) -> None:
@@ -243,11 +252,15 @@ def test_a_pdf_that_cannot_be_stored_is_still_downloaded_and_the_failure_logged(
     assert default_storage.exists(cert.file)
 
 
+@pytest.mark.parametrize(("family", "style"), [(0, "regular"), (1, "bold")])
 def test_a_missing_font_is_logged_and_answers_a_readable_page(
-    learner_factory: Callable[..., Learner], settings: Any, caplog: Any
+    learner_factory: Callable[..., Learner], settings: Any, caplog: Any, family: int, style: str
 ) -> None:
-    missing = "/nowhere/NotoSans-Regular.ttf"
-    settings.CERTIFICATE_FONTS = [{**settings.CERTIFICATE_FONTS[0], "regular": missing}]
+    """Also the CJK font that this Latin name would not use: a missing file shows at once."""
+    missing = f"/nowhere/font-{family}-{style}.ttf"
+    fonts = [dict(font) for font in settings.CERTIFICATE_FONTS]
+    fonts[family][style] = missing
+    settings.CERTIFICATE_FONTS = fonts
     ana, cert = passed_certificate(learner_factory)
     response = ana.client.get(f"/certificates/{cert.code}/download")
     assert response.status_code == 503

@@ -21,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 
 from scormlms.courses.models import Course
 from scormlms.rows import Batch
@@ -141,17 +142,31 @@ def _store_whole(name: str, data: bytes) -> None:
         raise
 
 
-def _load_fonts(pdf: FPDF) -> str:
-    """Add every configured font; the first family sets the text, the others fill in the glyphs
-    it lacks (fpdf2's fallback fonts). Returns the text family's name."""
-    families = []
-    for n, font in enumerate(settings.CERTIFICATE_FONTS):
+def _load_fonts(pdf: FPDF, text: str) -> str:
+    """Add the configured fonts that ``text`` needs; returns the family that sets the text.
+
+    The first family always; each later one only while ``text`` has characters that the
+    families before it lack, and then as a fallback (fpdf2 draws a character missing from the
+    current font with the first fallback font that has it). Loading and subsetting the CJK
+    collection costs about ten times the rest of the PDF, and most names need none of it.
+    Every configured file must exist, needed or not, so a missing one shows on the first
+    download rather than on the first learner whose name needs it."""
+    fonts = settings.CERTIFICATE_FONTS
+    for path in (str(font[key]) for font in fonts for key in ("regular", "bold")):
+        if not Path(path).is_file():
+            raise FontMissing(path)
+    families: list[str] = []
+    missing = {ord(c) for c in text if not c.isspace()}
+    for n, font in enumerate(fonts):
+        if families and not missing:
+            break
         family = f"certificate{n}"
-        for style, key in (("", "regular"), ("B", "bold")):
-            path = str(font[key])
-            if not Path(path).is_file():
-                raise FontMissing(path)
-            pdf.add_font(family, style, path, collection_font_number=int(font.get("face", 0)))
+        face = int(font.get("face", 0))
+        pdf.add_font(family, "", str(font["regular"]), collection_font_number=face)
+        pdf.add_font(family, "B", str(font["bold"]), collection_font_number=face)
+        added = pdf.fonts[family]
+        assert isinstance(added, TTFFont)  # add_font makes TTF fonts; core fonts have no cmap
+        missing -= added.cmap.keys()
         families.append(family)
     pdf.set_fallback_fonts(families[1:])
     return families[0]
@@ -185,7 +200,8 @@ def render_pdf(cert: Certificate) -> bytes:
     """The certificate as an A4 landscape PDF. Raises ``FontMissing``."""
     pdf = FPDF(orientation="L", format="A4")
     pdf.set_creation_date(cert.issued_at)  # the same row renders the same bytes
-    family = _load_fonts(pdf)
+    url = verify_url(cert)
+    family = _load_fonts(pdf, _text(cert.learner_name + cert.course_title + url))
     pdf.set_auto_page_break(auto=False)
     pdf.add_page()
     pdf.set_draw_color(36, 86, 199)
@@ -208,7 +224,6 @@ def render_pdf(cert: Certificate) -> bytes:
     pdf.ln(6)
     pdf.cell(0, 9, f"Date: {date}    {score}".strip(), align="C", new_x="LMARGIN", new_y="NEXT")
 
-    url = verify_url(cert)
     _draw_qr(pdf, url, x=244, y=150, size=34)
     pdf.set_xy(24, 166)
     pdf.set_font(family, "", 11)
