@@ -48,7 +48,7 @@ export function actionFor(state, urls) {
   const next = state.newAttempt;
   let primary = { label: "Start", href: urls.playUrl };
   let secondary = null;
-  if (state.canReview) {
+  if (state.status === "Completed") {
     primary = { label: "Review", href: urls.playUrl };
     if (next.allowed) secondary = { label: "Start a new attempt", href: next.url };
   } else if (state.status === "In Progress" && state.canResume) {
