@@ -55,7 +55,10 @@ def new_attempt(request: HttpRequest, course_id: str) -> HttpResponse:
     if page.card is None:
         raise PermissionDenied("You are not enrolled in this course.")
     error = None
-    if request.method == "POST":
+    rule = page.card["newAttempt"]
+    if not rule["allowed"]:
+        error = rule["message"] or "There is no attempt to start again: open the course instead."
+    elif request.method == "POST":
         try:
             records.attempt_new(learner=request.user, course=course)  # type: ignore[arg-type]
         except records.RecordRefused as refused:

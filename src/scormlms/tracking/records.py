@@ -24,17 +24,6 @@ from scormlms.tracking.models import Attempt, AttemptEvent, Certificate
 
 log = logging.getLogger("scormlms.tracking")
 
-RECORD_FIELDS = [
-    "record_status",
-    "record_completed",
-    "record_passed",
-    "record_pass_state",
-    "record_score",
-    "record_attempt",
-    "record_certificate",
-    "attempts_used",
-]
-
 REASON_REQUIRED = "A reason is required."
 SCORE_RANGE = "The score must be a number from 0 to 100."
 NOTHING_TO_SET = "Set at least one of completed, passed or score."
@@ -99,24 +88,34 @@ def record_refresh(*, learner_id: int, course: Course) -> Enrolment | None:
             .first()
             or ""
         )
+    changed = apply_record(enrolment, record, code)
+    if changed:
+        enrolment.save(update_fields=changed)
+    return enrolment
+
+
+def apply_record(enrolment: Enrolment, record: rules.Record, certificate_code: str) -> list[str]:
+    """Set the record's fields on the enrolment; the names of those that changed."""
     new = {
         "record_status": record.status,
         "record_completed": record.completed,
         "record_passed": record.passed,
         "record_pass_state": record.pass_state,
         "record_score": record.score_percent,
-        "record_attempt_id": record.attempt_id,
-        "record_certificate": code,
+        "record_attempt": record.attempt_id,
+        "record_certificate": certificate_code,
         "attempts_used": record.attempts_used,
     }
-    old = {name: getattr(enrolment, name) for name in new}
-    if old.get("record_attempt_id") is not None:
-        old["record_attempt_id"] = str(old["record_attempt_id"])
-    if old != new:
-        for name, value in new.items():
-            setattr(enrolment, name, value)
-        enrolment.save(update_fields=RECORD_FIELDS)
-    return enrolment
+    changed = []
+    for name, value in new.items():
+        attname = "record_attempt_id" if name == "record_attempt" else name
+        old = getattr(enrolment, attname)
+        if name == "record_attempt" and old is not None:
+            old = str(old)
+        if old != value:
+            setattr(enrolment, attname, value)
+            changed.append(name)
+    return changed
 
 
 def new_attempt_rule(enrolment: Enrolment | None, course: Course) -> rules.NewAttempt:
@@ -163,7 +162,7 @@ def attempt_new(*, learner: AbstractBaseUser, course: Course) -> Attempt:
         .first()
     )
     enrolment = (
-        Enrolment.objects.select_for_update()
+        Enrolment.objects.select_for_update(of=("self",))
         .select_related("current_attempt")
         .filter(learner_id=learner.pk, course=course)
         .first()
@@ -292,7 +291,7 @@ def record_override(
         .order_by("launched_at")
     )
     enrolment = (
-        Enrolment.objects.select_for_update()
+        Enrolment.objects.select_for_update(of=("self",))
         .select_related("current_attempt")
         .filter(learner_id=learner_id, course=course)
         .first()

@@ -241,11 +241,7 @@ def _certificate_due(attempt: Attempt, course: Course) -> bool:
 
 
 def _enrolment(learner: AbstractBaseUser, course: Course) -> Enrolment:
-    enrolment = (
-        Enrolment.objects.select_related("current_attempt")
-        .filter(learner_id=learner.pk, course=course)
-        .first()
-    )
+    enrolment = Enrolment.objects.filter(learner_id=learner.pk, course=course).first()
     if enrolment is not None:
         return enrolment
     if getattr(learner, "is_staff", False):  # staff may open any course; keep track of it
@@ -305,11 +301,14 @@ def _attempt_start(
     now = timezone.now()
     events = Events()
     enrolment = _enrolment(learner, course)
-    open_attempt = (
+    # Every attempt of the learner's record, locked: the open one is resumed, a finished one
+    # reviewed, and the record of a new one derived here (scormlms.scorm.record).
+    attempts = list(
         Attempt.objects.select_for_update()
-        .filter(learner_id=learner.pk, course=course, closed=False)
-        .first()
+        .filter(learner_id=learner.pk, course=course, reset=False)
+        .order_by("launched_at")
     )
+    open_attempt = next((a for a in attempts if not a.closed), None)
     created = False
     limit_reached = attempt_limit_reached(
         attempts_used=enrolment.attempts_used, max_attempts=course.max_attempts
@@ -326,9 +325,9 @@ def _attempt_start(
         # Finished attempts are reviewed, not restarted (SPEC §6): launching a course whose
         # current attempt is Completed stays in that attempt; a new one starts only when the
         # learner asks for it (records.attempt_new).
-        current = enrolment.current_attempt
-        if current is not None and current.status == Attempt.Status.COMPLETED and not current.reset:
-            open_attempt = Attempt.objects.select_for_update().get(id=current.id)
+        current = next((a for a in attempts if a.id == enrolment.current_attempt_id), None)
+        if current is not None and current.status == Attempt.Status.COMPLETED:
+            open_attempt = current
         elif limit_reached:
             raise Conflict(
                 f"You have used all {course.max_attempts} attempts of this course; "
@@ -338,17 +337,24 @@ def _attempt_start(
     # attempt costs the two reads above and one write. The partial unique index on open
     # attempts still refuses a second one; attempt_start then goes again.
     writes = Batch()
+    enrolment_changes = []
     if open_attempt is None:
         attempt = Attempt(
             learner_id=learner.pk, course=course, status=Attempt.Status.IN_PROGRESS, launched_at=now
         )
         writes.insert([attempt], insert_names(Attempt))
         created = True
+        # A new attempt grades nothing yet: the record keeps its attempt (and certificate)
+        # and counts one more attempt, or reads In progress when nothing was finished.
+        record = records.derive(enrolment, course, [*attempts, attempt])
+        enrolment_changes = records.apply_record(enrolment, record, enrolment.record_certificate)
     else:
         attempt = open_attempt
     if enrolment.current_attempt_id != attempt.id:
         enrolment.current_attempt = attempt
-        writes.update(enrolment, ["current_attempt"])
+        enrolment_changes.append("current_attempt")
+    if enrolment_changes:
+        writes.update(enrolment, enrolment_changes)
 
     scos = {} if created else {s.item_id: s for s in attempt.sco_attempts.all()}
     item = _pick_item(course, item_id, scos)
@@ -372,7 +378,7 @@ def _attempt_start(
     )
     session = LaunchSession(attempt=attempt, item_id=item.item_id, started_at=now, review=review)
     writes.insert([session], insert_names(LaunchSession))
-    outcome_changed = created
+    outcome_changed = False
     if asset and not review:
         # An asset counts as completed once launched (SPEC §3).
         writes.send()
