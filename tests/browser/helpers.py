@@ -233,3 +233,82 @@ def golf_answer_quiz(page: Any, *, correct: bool) -> None:
 
 def save_status(page: Any) -> str:
     return str(page.locator("#save-status").inner_text())
+
+
+# ------------------------------------------- records, review mode, retakes, staff tools (issue 14)
+
+
+def own_course(server: LiveServer, package: Path, stem: str) -> str:
+    """A course of ``package`` that only the calling test uses (its settings may change)."""
+    course_id = f"{stem}-{next(_names)}".lower().replace("_", "-")
+    server.manage("import", str(package), "--course-id", course_id)
+    return course_id
+
+
+def learner_enrolled(server: LiveServer, course_id: str, stem: str) -> str:
+    """A fresh learner enrolled in ``course_id``."""
+    user = f"learner{next(_names)}-{stem}".lower().replace("_", "-")[:30]
+    server.manage("adduser", user, "--password", PASSWORD)
+    server.manage("enrol", user, course_id)
+    return user
+
+
+class StaffSession:
+    """``with StaffSession(browser, server) as staff:`` a page of a fresh staff user, logged
+    in, in its own browser context (closed when the block ends)."""
+
+    def __init__(self, browser: Any, server: LiveServer) -> None:
+        self.browser, self.server = browser, server
+        self.context: Any = None
+
+    def __enter__(self) -> Any:
+        user = f"staff{next(_names)}"
+        self.server.manage("adduser", user, "--password", PASSWORD, "--staff")
+        self.context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+        staff_page = self.context.new_page()
+        log_in(staff_page, self.server, user)
+        return staff_page
+
+    def __exit__(self, *exc: object) -> None:
+        self.context.close()
+
+
+def course_card(page: Any, course_id: str) -> Any:
+    """The learner's card of ``course_id`` on the page shown (dashboard or course page)."""
+    return page.locator(f'article.course-card[data-course-id="{course_id}"]')
+
+
+_FRAME_GET = """(el) => {
+    // Find the API as a SCO does (SCORM 1.2 RTE 3.3.6.1, 2004 RTE 3.3): up the parents.
+    for (let w = window; ; w = w.parent) {
+        const api = w.API_1484_11 || w.API;
+        if (api && typeof (api.GetValue || api.LMSGetValue) === "function") {
+            const value = api.GetValue ? api.GetValue(el) : api.LMSGetValue(el);
+            const error = api.GetLastError ? api.GetLastError() : api.LMSGetLastError();
+            return [String(value), String(error)];
+        }
+        if (w === w.parent) return null;
+    }
+}"""
+
+
+def sco_frame(page: Any) -> Any:
+    """The SCO's frame (a Playwright ``Frame``) once it has loaded its launch page."""
+    page.wait_for_function(
+        "() => { const f = document.querySelector('#sco-frame');"
+        " return !!f && !!f.contentWindow && f.contentWindow.location.href !== 'about:blank'"
+        " && f.contentDocument.readyState === 'complete'; }"
+    )
+    frame = page.locator("#sco-frame").element_handle().content_frame()
+    assert frame is not None
+    return frame
+
+
+def sco_api_get(page: Any, element: str) -> str:
+    """``GetValue`` / ``LMSGetValue`` called from inside the SCO's frame, as the SCO would;
+    fails when the API answers with an error code."""
+    answer = sco_frame(page).evaluate(_FRAME_GET, element)
+    assert answer is not None, "the SCO's frame finds no SCORM API"
+    value, error = answer
+    assert error == "0", f"GetValue({element}) answered error {error}"
+    return str(value)

@@ -1,0 +1,350 @@
+"""After the first pass (issue 14, SPEC §6): a finished attempt is reviewed, not restarted; a
+SCO it never finished is played inside it; a retake starts only on purpose and never hides the
+pass; the course's attempt limit removes the button and says why.
+
+Played through the real content: the demo's multi-SCO course (examples/multisco2004, what
+``scormlms demo`` loads), a golf multi-SCO package and the single-SCO quiz12 example.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import LiveServer
+from tests.browser.helpers import (
+    Dialogs,
+    StaffSession,
+    course_card,
+    example,
+    golf,
+    golf_answer_quiz,
+    learner_enrolled,
+    learner_in_course,
+    log_in,
+    own_course,
+    play,
+    saved,
+    sco_api_get,
+    state,
+    wait_for_state,
+    wait_initialized,
+)
+
+pytestmark = pytest.mark.browser
+
+REVIEW_BANNER = "Review — your result is kept"
+
+
+def sco(page: Any) -> Any:
+    return page.frame_locator("#sco-frame")
+
+
+def open_item(page: Any, item_id: str) -> None:
+    """Choose ``item_id`` in the player's menu and wait until it is the current item."""
+    page.click(f"#toc button[data-item-id='{item_id}']")
+    page.wait_for_selector(f"#toc [aria-current][data-item-id='{item_id}']")
+
+
+def expect_passed_card(page: Any, server: LiveServer, course: str) -> Any:
+    """The dashboard card says Passed, offers Review and the certificate; returns the card."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{server.url}/")
+    card = course_card(page, course)
+    expect(card.locator(".status")).to_have_text("Passed")
+    expect(card.locator(".primary-action")).to_have_text("Review")
+    expect(card.locator("a.certificate")).to_be_visible()
+    expect(card.locator(".retake-note")).to_be_hidden()
+    return card
+
+
+def test_demo_multisco_pass_then_leftover_items_stay_in_the_attempt(
+    live_server_proc: LiveServer, page: Any, tmp_path: Path
+) -> None:
+    """The issue's first report: pass both modules, then open the Reference sheet."""
+    server = live_server_proc
+    user, course = learner_in_course(server, example("multisco2004", tmp_path), "multisco")
+    dialogs = Dialogs(page)
+    log_in(page, server, user)
+
+    play(page, server, course)
+    sco(page).locator("#pass").click()
+    sco(page).locator("#complete").click()
+    sco(page).locator("#continue").click()
+    page.wait_for_selector("#toc [aria-current][data-item-id=ITEM-MODULE2]")
+    wait_initialized(page)
+    sco(page).locator("#pass").click()
+    sco(page).locator("#complete").click()
+    sco(page).locator("#finish").click()
+    passed = wait_for_state(page, server, course, lambda s: s["status"] == "Completed")
+    assert (passed["displayStatus"], passed["record"]["recordStatus"]) == ("Passed", "Passed")
+    certificate = passed["record"]["certificateUrl"]
+    assert certificate and passed["certificateUrl"] == certificate
+    attempt = passed["attemptId"]
+
+    # The asset the passed attempt never showed: delivered inside that attempt.
+    open_item(page, "ITEM-REFERENCE")
+    sco(page).locator("#reference-title").wait_for()
+    after_asset = wait_for_state(
+        page,
+        server,
+        course,
+        lambda s: any(i["itemId"] == "ITEM-REFERENCE" and i["completed"] for i in s["items"]),
+    )
+    assert after_asset["attemptId"] == attempt
+    assert after_asset["status"] == "Completed"
+    assert after_asset["record"]["recordStatus"] == "Passed"
+    assert after_asset["record"]["certificateUrl"] == certificate
+
+    # A SCO it never finished (the survey) plays normally, in the same attempt.
+    open_item(page, "ITEM-SURVEY")
+    wait_initialized(page)
+    assert page.locator("#review-banner").inner_text() == ""
+    assert sco_api_get(page, "cmi.mode") == "normal"
+    assert sco_api_get(page, "cmi.credit") == "credit"
+    assert sco_api_get(page, "cmi.entry") == "ab-initio"
+    sco(page).locator("#rating-4").check()
+    sco(page).locator("#complete").click()
+    sco(page).locator("#finish").click()
+    after_survey = wait_for_state(
+        page,
+        server,
+        course,
+        lambda s: any(i["itemId"] == "ITEM-SURVEY" and i["completed"] for i in s["items"]),
+    )
+    assert after_survey["attemptId"] == attempt
+    assert after_survey["record"]["recordStatus"] == "Passed"
+
+    # A module the attempt finished is shown again in review mode.
+    open_item(page, "ITEM-MODULE1")
+    wait_initialized(page)
+    assert page.locator("#review-banner").inner_text() == REVIEW_BANNER
+    assert sco_api_get(page, "cmi.mode") == "review"
+    assert sco_api_get(page, "cmi.credit") == "no-credit"
+    assert state(page, server, course)["attemptId"] == attempt
+
+    page.click("#save-resume")
+    page.wait_for_url(f"{server.url}/")
+    card = expect_passed_card(page, server, course)
+    assert card.locator("a.certificate").get_attribute("href") == certificate
+    final = state(page, server, course)
+    assert final["attemptId"] == attempt
+    assert final["record"]["attemptsUsed"] == 1
+    dialogs.assert_no_alerts()
+
+
+GOLF_POST_TEST = "SequencingPostTestRollup_SCORM20043rdEdition"
+
+
+def test_golf_post_test_pass_then_leftover_sco_and_review(
+    live_server_proc: LiveServer, page: Any
+) -> None:
+    """golf's post-test course: only the quiz counts (the content SCOs' rollupRules say so),
+    so passing it passes the course while four SCOs are left unvisited."""
+    server = live_server_proc
+    user, course = learner_in_course(server, golf(GOLF_POST_TEST), GOLF_POST_TEST)
+    dialogs = Dialogs(page)
+    log_in(page, server, user)
+
+    play(page, server, course, item="assessment_item")
+    golf_answer_quiz(page, correct=True)
+    saved(page)
+    page.click("#save-resume")
+    page.wait_for_url(f"{server.url}/")
+    passed = wait_for_state(page, server, course, lambda s: s["status"] == "Completed")
+    assert passed["displayStatus"] == "Passed"
+    assert passed["record"]["recordStatus"] == "Passed"
+    certificate = passed["record"]["certificateUrl"]
+    assert certificate
+    attempt = passed["attemptId"]
+    expect_passed_card(page, server, course)
+
+    # A leftover SCO: the golf content itself runs, in the same attempt, not in review.
+    play(page, server, course, item="havingfun_item")
+    assert page.locator("#review-banner").inner_text() == ""
+    assert sco_api_get(page, "cmi.mode") == "normal"
+    assert sco_api_get(page, "cmi.entry") == "ab-initio"
+    page.click("#save-resume")
+    page.wait_for_url(f"{server.url}/")
+    after = wait_for_state(
+        page,
+        server,
+        course,
+        # its bookmark reached the attempt (SPEC §5: a saved location shows as progress)
+        lambda s: any(
+            i["itemId"] == "havingfun_item" and i["progressPercent"] > 0 for i in s["items"]
+        ),
+    )
+    assert after["attemptId"] == attempt
+    assert (after["status"], after["record"]["recordStatus"]) == ("Completed", "Passed")
+    assert after["record"]["certificateUrl"] == certificate
+
+    # The quiz the attempt finished opens in review: the result is kept.
+    play(page, server, course, item="assessment_item")
+    page.wait_for_function(
+        "(text) => document.querySelector('#review-banner').textContent === text",
+        arg=REVIEW_BANNER,
+    )
+    assert sco_api_get(page, "cmi.mode") == "review"
+    assert sco_api_get(page, "cmi.credit") == "no-credit"
+    assert sco_api_get(page, "cmi.success_status") == "passed"
+    page.click("#save-resume")
+    page.wait_for_url(f"{server.url}/")
+    card = expect_passed_card(page, server, course)
+    assert card.locator("a.certificate").get_attribute("href") == certificate
+    assert state(page, server, course)["attemptId"] == attempt
+    dialogs.assert_no_alerts()
+
+
+def answer_quiz12(page: Any, *, correct: bool) -> None:
+    """quiz12: on to page 3, answer, submit, then Finish (the SCO ends its session)."""
+    frame = sco(page)
+    frame.locator("#next").click()
+    frame.locator("#next").click()
+    for question in ("q1", "q2", "q3"):
+        choice = "input[data-correct]" if correct else "input:not([data-correct])"
+        frame.locator(f"#{question} {choice}").first.check()
+    frame.locator("#submit-quiz").click()
+    frame.locator("#finish").click()
+
+
+def set_max_attempts(browser: Any, server: LiveServer, course: str, limit: int) -> None:
+    """A staff member sets the course's attempt limit on its settings page."""
+    from playwright.sync_api import expect
+
+    with StaffSession(browser, server) as staff:
+        staff.goto(f"{server.url}/staff/courses/{course}/settings/")
+        staff.fill("#id_max_attempts", str(limit))
+        staff.click("form.settings-form button[type=submit]")
+        expect(staff.locator("#id_max_attempts")).to_have_value(str(limit))
+
+
+def post_new_attempt(page: Any, server: LiveServer, course: str) -> Any:
+    """What the confirmation's button sends: POST /courses/<id>/new-attempt."""
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    return page.request.post(
+        f"{server.url}/courses/{course}/new-attempt",
+        form={"csrfmiddlewaretoken": csrf},
+        headers={"Referer": f"{server.url}/courses/{course}/new-attempt"},
+        max_redirects=0,
+    )
+
+
+def test_single_sco_review_then_retakes_up_to_the_limit(
+    live_server_proc: LiveServer, browser: Any, page: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    server = live_server_proc
+    course = own_course(server, example("quiz12", tmp_path), "quiz12-retake")
+    user = learner_enrolled(server, course, "retake")
+    set_max_attempts(browser, server, course, 2)
+    dialogs = Dialogs(page)
+    log_in(page, server, user)
+
+    # First attempt: passed.
+    play(page, server, course)
+    answer_quiz12(page, correct=True)
+    page.wait_for_url(f"{server.url}/")
+    first = wait_for_state(page, server, course, lambda s: s["status"] == "Completed")
+    assert first["displayStatus"] == "Passed"
+    certificate = first["record"]["certificateUrl"]
+    assert certificate
+    card = expect_passed_card(page, server, course)
+    expect(card.locator(".secondary-action")).to_have_text("Start a new attempt")
+    expect(card.locator(".attempts-used")).to_have_text("1 of 2")
+
+    # Re-opening the finished course (the card's Review) is review mode, not a new attempt.
+    card.locator(".primary-action").click()
+    wait_initialized(page)
+    expect(page.locator("#review-banner")).to_have_text(REVIEW_BANNER)
+    assert sco_api_get(page, "cmi.core.lesson_mode") == "review"
+    assert sco_api_get(page, "cmi.core.credit") == "no-credit"
+    assert sco_api_get(page, "cmi.core.lesson_status") == "passed"
+    assert state(page, server, course)["attemptId"] == first["attemptId"]
+    page.click("#save-resume")
+    page.wait_for_url(f"{server.url}/")
+    expect(page.locator("#saved-notice")).to_have_count(0)  # nothing was saved in review
+    card = expect_passed_card(page, server, course)
+    expect(card.locator(".attempts-used")).to_have_text("1 of 2")
+    assert state(page, server, course)["attemptId"] == first["attemptId"]
+
+    # "Start a new attempt" from the course page, through its confirmation.
+    page.goto(f"{server.url}/courses/{course}/")
+    hero = course_card(page, course)
+    expect(hero.locator(".secondary-action")).to_have_text("Start a new attempt")
+    hero.locator(".secondary-action").click()
+    page.wait_for_url(f"{server.url}/courses/{course}/new-attempt")
+    confirm = page.locator("#new-attempt-confirm")
+    expect(confirm).to_contain_text("kept in your history")
+    expect(confirm).to_contain_text("attempt 2 of 2")
+    page.click("#confirm-new-attempt")
+    page.wait_for_url(f"{server.url}/courses/{course}/play")
+    wait_initialized(page)
+    expect(page.locator("#review-banner")).to_have_text("")
+    assert sco_api_get(page, "cmi.core.lesson_mode") == "normal"
+    assert sco_api_get(page, "cmi.core.entry") == "ab-initio"
+    retake = state(page, server, course)
+    assert retake["attemptId"] != first["attemptId"]
+    assert (retake["status"], retake["record"]["recordStatus"]) == ("In Progress", "Passed")
+    sco(page).locator("#next").click()
+    saved(page)
+    page.click("#save-resume")
+    page.wait_for_url(f"{server.url}/?saved={course}")
+    expect(page.locator("#saved-notice")).to_contain_text("Saved — resume any time")
+
+    # The card: still Passed (with the certificate), the retake beside it, and the limit.
+    card = course_card(page, course)
+    expect(card.locator(".status")).to_have_text("Passed")
+    expect(card.locator(".retake-note")).to_be_visible()
+    expect(card.locator(".primary-action")).to_have_text("Resume")
+    expect(card.locator("a.certificate")).to_have_attribute("href", certificate)
+    expect(card.locator(".attempts-used")).to_have_text("2 of 2")
+    expect(card.locator(".secondary-action")).to_be_hidden()
+    expect(card.locator(".new-attempt-message")).to_have_text(
+        "You have used all 2 attempts of this course."
+    )
+
+    # The retake fails: the pass is never hidden by a later attempt.
+    card.locator(".primary-action").click()
+    wait_initialized(page)
+    assert sco_api_get(page, "cmi.core.entry") == "resume"
+    frame = sco(page)
+    frame.locator("#next").click()
+    for question in ("q1", "q2", "q3"):
+        frame.locator(f"#{question} input:not([data-correct])").first.check()
+    frame.locator("#submit-quiz").click()
+    frame.locator("#finish").click()
+    # A failed SCORM 1.2 SCO does not move on: the player says this part has ended.
+    page.wait_for_selector("#ended:not([hidden])")
+    failed = wait_for_state(page, server, course, lambda s: s["displayStatus"] == "Failed")
+    assert failed["attemptId"] == retake["attemptId"]
+    assert failed["record"]["recordStatus"] == "Passed"
+    assert failed["record"]["certificateUrl"] == certificate
+    assert failed["newAttempt"]["allowed"] is False
+    page.goto(f"{server.url}/")
+    card = course_card(page, course)
+    expect(card.locator(".status")).to_have_text("Passed")
+    expect(card.locator(".retake-note")).to_be_hidden()
+    expect(card.locator(".primary-action")).to_have_text("Review")
+    expect(card.locator(".secondary-action")).to_be_hidden()
+    expect(card.locator(".new-attempt-message")).to_be_visible()
+    expect(card.locator("a.certificate")).to_have_attribute("href", certificate)
+
+    # Over the limit, the confirmation page says why and offers no button; confirming
+    # anyway is refused the same way, and nothing changes.
+    answer = page.goto(f"{server.url}/courses/{course}/new-attempt")
+    assert answer is not None and answer.status == 409
+    expect(page.locator("#new-attempt-error")).to_have_text(
+        "You have used all 2 attempts of this course."
+    )
+    expect(page.locator("#confirm-new-attempt")).to_have_count(0)
+    refused = post_new_attempt(page, server, course)
+    assert refused.status == 409
+    assert "You have used all 2 attempts of this course." in refused.text()
+    assert 'id="new-attempt-error"' in refused.text()
+    assert state(page, server, course)["attemptId"] == retake["attemptId"]
+    dialogs.assert_no_alerts()
