@@ -104,6 +104,11 @@ def play(page: Any, server: LiveServer, course_id: str, item: str = "") -> None:
     wait_initialized(page)
 
 
+def home_url(server: LiveServer) -> re.Pattern[str]:
+    """The dashboard as the player leaves for it: plain, or ``?saved=<course>`` after a save."""
+    return re.compile(re.escape(server.url) + r"/(\?saved=[\w-]+)?$")
+
+
 def wait_initialized(page: Any) -> None:
     page.wait_for_function(
         "() => { const a = window.API_1484_11 || window.API;"
@@ -254,19 +259,19 @@ def learner_enrolled(server: LiveServer, course_id: str, stem: str) -> str:
 
 
 class StaffSession:
-    """``with StaffSession(browser, server) as staff:`` a page of a fresh staff user, logged
-    in, in its own browser context (closed when the block ends)."""
+    """``with StaffSession(browser, server) as staff:`` a page of a fresh staff user (``.user``),
+    logged in, in its own browser context (closed when the block ends)."""
 
     def __init__(self, browser: Any, server: LiveServer) -> None:
         self.browser, self.server = browser, server
+        self.user = f"staff{next(_names)}"
         self.context: Any = None
 
     def __enter__(self) -> Any:
-        user = f"staff{next(_names)}"
-        self.server.manage("adduser", user, "--password", PASSWORD, "--staff")
+        self.server.manage("adduser", self.user, "--password", PASSWORD, "--staff")
         self.context = self.browser.new_context(viewport={"width": 1280, "height": 900})
         staff_page = self.context.new_page()
-        log_in(staff_page, self.server, user)
+        log_in(staff_page, self.server, self.user)
         return staff_page
 
     def __exit__(self, *exc: object) -> None:
