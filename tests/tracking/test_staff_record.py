@@ -133,6 +133,25 @@ def test_reset_gives_back_a_used_up_single_attempt(learner_factory, course, staf
     assert Attempt.objects.filter(reset=False).count() == 1
 
 
+def test_dont_save_after_a_reset_goes_back_to_not_started(learner_factory, course, staff):
+    """The reset attempts are history: discarding the fresh one does not bring them back."""
+    ana = learner_factory(enrol=[course])
+    finish(ana, scaled("0.9"))
+    records.record_reset(learner_id=ana.user.pk, course=course, by=staff.user, reason="r")
+    fresh = ana.start("c1")
+    response = ana.post(
+        "/lms/attempt/discard", {"attemptId": fresh["attemptId"], "token": fresh["launch"]["token"]}
+    )
+    assert response.json()["kept"] is False
+    state = ana.state("c1")
+    assert state["status"] == "Not Started" and state["attemptId"] is None
+    assert state["canReview"] is False
+    assert state["record"]["recordStatus"] == "Not started"
+    assert state["record"]["attemptsUsed"] == 0
+    again = ana.start("c1")
+    assert again["created"] is True and again["review"] is False
+
+
 def test_reset_clears_an_override(learner_factory, course, staff):
     ana = learner_factory(enrol=[course])
     first = finish(ana, scaled("0.2", "failed"))
