@@ -382,6 +382,24 @@ def test_an_item_id_other_than_the_sessions_is_400_naming_it(learner_factory, it
     assert not ScoAttempt.objects.filter(commit_count__gt=0).exists()
 
 
+def test_the_seed_door_checks_an_item_id_too(learner_factory):
+    course = make_course(items=[{"item_id": "s1"}, {"item_id": "s2"}])
+    ana = learner_factory(enrol=[course])
+    started = ana.start("c1", itemId="s2")
+    body = {"attemptId": started["attemptId"], "token": started["launch"]["token"]}
+    wrong = ana.post("/scorm/runtime/commit", {**body, "itemId": "s1", "values": {}})
+    assert wrong.status_code == 400 and wrong.json()["field"] == "itemId"
+    right = ana.post(
+        "/scorm/runtime/commit", {**body, "itemId": "s2", "values": {"cmi.location": "p1"}}
+    )
+    assert right.status_code == 200, right.content
+    without = ana.post("/scorm/runtime/commit", {**body, "values": {"cmi.location": "p2"}})
+    assert without.status_code == 200, without.content
+    sco = ScoAttempt.objects.get(item_id="s2")
+    assert (sco.location, sco.commit_count) == ("p2", 2)
+    assert not ScoAttempt.objects.filter(item_id="s1").exists()
+
+
 @pytest.mark.parametrize(
     "nav_request",
     ["suspendall", "jump", "{target=}choice", "{target=x}start", "choice", 7, ["exit"], True],

@@ -135,6 +135,26 @@ def test_a_commit_in_review_stores_nothing_but_a_review_event(learner_factory, s
     assert Certificate.objects.count() == 1
 
 
+def test_the_seed_door_in_review_stores_nothing_either(learner_factory):
+    course = make_course()
+    ana = learner_factory(enrol=[course])
+    finish(ana, "c1", scaled("0.9"))
+    sco_before = ScoAttempt.objects.values().get()
+    review = ana.start("c1")
+    response = ana.post(
+        "/scorm/runtime/commit",
+        {
+            "attemptId": review["attemptId"],
+            "token": review["launch"]["token"],
+            "values": {"cmi.success_status": "failed", "cmi.location": "p1"},
+        },
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["ok"] is True and response.json()["status"] == "Completed"
+    assert ScoAttempt.objects.values().get() == sco_before
+    assert AttemptEvent.objects.filter(kind="review").count() == 1
+
+
 # ---------------------------------------------------------------------------- multi-SCO
 
 
