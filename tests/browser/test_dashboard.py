@@ -17,6 +17,7 @@ import pytest
 
 from scormlms.scorm.datamodel import KEY_FIELDS
 from tests.browser.conftest import ARTIFACTS, LiveServer, login
+from tests.browser.helpers import home_url
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.browser
@@ -198,8 +199,9 @@ def test_the_card_follows_start_save_and_pass_without_a_reload(
     page.go_back()
     expect(card.locator(".status")).to_have_text("Passed")
     expect(card.locator(".score")).to_have_text("85 %")
-    expect(primary).to_have_text("Completed")
-    expect(card.locator(".start-again")).to_be_visible()
+    expect(primary).to_have_text("Review")
+    expect(card.locator(".secondary-action")).to_have_text("Start a new attempt")
+    expect(card.locator(".secondary-action")).to_be_visible()
     certificate = card.locator("a.certificate")
     expect(certificate).to_be_visible()
     expect(certificate).to_have_text("Download certificate")
@@ -341,7 +343,7 @@ def test_player_save_and_resume_later_updates_the_card(
     saved(page)
     shoot(page, "player")
     page.click("#save-resume")
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_url(home_url(server))
     expect(card.locator(".primary-action")).to_have_text("Resume")
     expect(card.locator(".status")).to_have_text("In progress")
     expect(card.locator(".progress")).not_to_have_attribute("aria-valuenow", "0")

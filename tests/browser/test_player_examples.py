@@ -12,6 +12,7 @@ from tests.browser.helpers import (
     Dialogs,
     api_get,
     example,
+    home_url,
     learner_in_course,
     log_in,
     play,
@@ -49,7 +50,7 @@ def test_quiz12_resumes_and_passing_leaves_for_the_dashboard(
     play(page, server, course)
     sco(page).locator("#next").click()
     page.click("#save-resume")
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_url(home_url(server))
     paused = wait_for_state(page, server, course, lambda s: s["canResume"])
     assert paused["status"] == "In Progress"
 
@@ -62,7 +63,7 @@ def test_quiz12_resumes_and_passing_leaves_for_the_dashboard(
     answer(sco(page), correct=True)
     # Finishing a SCORM 1.2 SCO that passed moves on; after the only SCO that is the end.
     sco(page).locator("#finish").click()
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_url(home_url(server))
     done = wait_for_state(page, server, course, lambda s: s["status"] == "Completed")
     assert (done["displayStatus"], done["score"], done["pass"]) == ("Passed", 100, True)
     assert done["certificateUrl"]

@@ -13,6 +13,7 @@ from tests.browser.helpers import (
     api_get,
     golf,
     golf_next,
+    home_url,
     learner_in_course,
     log_in,
     play,
@@ -48,7 +49,7 @@ def test_exit_dialog_dont_save_then_save(live_server_proc: LiveServer, page: Any
 
     exit_button.click()
     page.click("#exit-discard")
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_url(home_url(server))
     expect(card.locator(".status")).to_have_text("Not started")
     expect(card.locator(".primary-action")).to_have_text("Start")
     assert state(page, server, course)["hasOpenAttempt"] is False
@@ -59,7 +60,7 @@ def test_exit_dialog_dont_save_then_save(live_server_proc: LiveServer, page: Any
     golf_next(page, 5)
     page.click("#exit")
     page.click("#exit-save")
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_url(home_url(server))
     expect(card.locator(".status")).to_have_text("In progress")
     expect(card.locator(".primary-action")).to_have_text("Resume")
     saved = state(page, server, course)
@@ -70,7 +71,7 @@ def test_exit_dialog_dont_save_then_save(live_server_proc: LiveServer, page: Any
     assert api_get(page, "cmi.core.lesson_location") == "5"
     page.click("#exit")
     page.click("#exit-discard")
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_url(home_url(server))
     expect(card.locator(".primary-action")).to_have_text("Resume")
     assert state(page, server, course)["attemptId"] == saved["attemptId"]
     dialogs.assert_no_alerts()
@@ -91,7 +92,7 @@ def test_a_suspend_all_request_from_the_content_returns_to_the_dashboard(
     # The content's own Exit asks "save your progress?" (accepted): exit=suspend, then
     # adl.nav.request=suspendAll and Terminate; the player takes the learner home.
     page.frame_locator("#sco-frame").locator("#butExit").click()
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_url(home_url(server))
     assert dialogs.confirms == ["Would you like to save your progress to resume later?"]
     card = page.locator(f'article[data-course-id="{course}"]')
     expect(card.locator(".primary-action")).to_have_text("Resume")

@@ -41,7 +41,7 @@ def test_a_new_learner_sees_start(learner_factory):
     assert 'class="status badge not-started">Not started<' in card
     assert 'aria-valuenow="0"' in card
     assert re.search(r'class="button certificate"[^>]* hidden', card)
-    assert re.search(r'class="start-again"[^>]* hidden', card)
+    assert re.search(r'class="button secondary-action"[^>]* hidden', card)
     assert 'data-state-url="/lms/enrolments/c1/state"' in card
     assert "scormlms/dashboard.js" in response.content.decode()
 
@@ -57,28 +57,48 @@ def test_an_attempt_in_progress_shows_resume_progress_and_last_activity(learner_
     assert re.search(r'<time datetime="[^"]+Z">\d{4}-\d\d-\d\d \d\d:\d\d UTC</time>', card)
 
 
-def test_a_passed_course_shows_completed_score_certificate_and_start_again(learner_factory):
+def _secondary(card: str) -> tuple[str, str] | None:
+    match = re.search(r'<a class="button secondary-action" href="([^"]+)"[^>]*>([^<]*)</a>', card)
+    assert match
+    return None if " hidden" in match.group(0) else (match.group(2), match.group(1))
+
+
+def test_a_passed_course_shows_review_score_certificate_and_a_new_attempt(learner_factory):
     course = make_course("c1", standard="1.2")
     ana = learner_factory(enrol=[course])
     ana.result(ana.start("c1"), {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "85"})
     card = _card(ana.client.get("/").content.decode(), "c1")
-    assert _primary(card) == ("Completed", "/courses/c1/")
+    assert _primary(card) == ("Review", "/courses/c1/play")
+    assert _secondary(card) == ("Start a new attempt", "/courses/c1/new-attempt")
     assert ">Passed<" in card
     assert '<dd class="score">85 %</dd>' in card
+    assert '<dd class="attempts-used">1</dd>' in card
     cert = re.search(r'<a class="button certificate" href="(/certificates/[^"]+/download)"', card)
     assert cert and " hidden" not in cert.group(0)
-    assert not re.search(r'class="start-again"[^>]* hidden', card)
     assert ana.client.get(cert.group(1))["Content-Type"] == "application/pdf"
 
 
-def test_a_failed_course_shows_failed(learner_factory):
+def test_a_failed_course_shows_failed_with_review(learner_factory):
     course = make_course("c1", standard="1.2")
     ana = learner_factory(enrol=[course])
     ana.result(ana.start("c1"), {"cmi.core.lesson_status": "failed", "cmi.core.score.raw": "20"})
     card = _card(ana.client.get("/").content.decode(), "c1")
     assert ">Failed<" in card and "20 %" in card
-    assert _primary(card)[0] == "Completed"
+    assert _primary(card)[0] == "Review"
+    assert _secondary(card) == ("Start a new attempt", "/courses/c1/new-attempt")
     assert re.search(r'class="button certificate"[^>]* hidden', card)
+
+
+def test_at_the_attempt_limit_the_card_says_why_instead_of_a_button(learner_factory):
+    course = make_course("c1", standard="1.2", max_attempts=1)
+    ana = learner_factory(enrol=[course])
+    ana.result(ana.start("c1"), {"cmi.core.lesson_status": "failed", "cmi.core.score.raw": "20"})
+    card = _card(ana.client.get("/").content.decode(), "c1")
+    assert _secondary(card) is None
+    assert '<dd class="attempts-used">1 of 1</dd>' in card
+    message = re.search(r'<p class="new-attempt-message[^"]*"([^>]*)>([^<]*)</p>', card)
+    assert message and "hidden" not in message.group(1)
+    assert message.group(2) == "You have used all 1 attempt of this course."
 
 
 def test_cards_only_show_the_learners_own_courses_in_title_order(learner_factory):
