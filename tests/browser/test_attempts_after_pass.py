@@ -348,3 +348,41 @@ def test_single_sco_review_then_retakes_up_to_the_limit(
     assert 'id="new-attempt-error"' in refused.text()
     assert state(page, server, course)["attemptId"] == retake["attemptId"]
     dialogs.assert_no_alerts()
+
+
+def test_start_over_abandons_the_open_attempt_through_the_confirmation(
+    live_server_proc: LiveServer, page: Any, tmp_path: Path
+) -> None:
+    """While an attempt is in progress the card offers Resume and "Start over"; confirming
+    closes the open attempt as Abandoned (kept in the history) and starts afresh."""
+    from playwright.sync_api import expect
+
+    server = live_server_proc
+    user, course = learner_in_course(server, example("quiz12", tmp_path), "quiz12")
+    dialogs = Dialogs(page)
+    log_in(page, server, user)
+    play(page, server, course)
+    sco(page).locator("#next").click()
+    saved(page)
+    page.click("#save-resume")
+    page.wait_for_url(f"{server.url}/?saved={course}")
+    first = state(page, server, course)
+
+    card = course_card(page, course)
+    expect(card.locator(".primary-action")).to_have_text("Resume")
+    expect(card.locator(".secondary-action")).to_have_text("Start over")
+    card.locator(".secondary-action").click()
+    page.wait_for_url(f"{server.url}/courses/{course}/new-attempt")
+    expect(page.locator("#new-attempt-confirm")).to_contain_text("Abandoned")
+    page.click("#confirm-new-attempt")
+    page.wait_for_url(f"{server.url}/courses/{course}/play")
+    wait_initialized(page)
+    assert sco_api_get(page, "cmi.core.entry") == "ab-initio"
+    fresh = state(page, server, course)
+    assert fresh["attemptId"] != first["attemptId"]
+    assert (fresh["status"], fresh["record"]["attemptsUsed"]) == ("In Progress", 2)
+
+    page.goto(f"{server.url}/courses/{course}/")
+    old = page.locator(f"table.attempts tr[data-attempt-id='{first['attemptId']}']")
+    expect(old).to_contain_text("Abandoned")
+    dialogs.assert_no_alerts()
