@@ -4,6 +4,7 @@ the real endpoints: ``/lms/attempt/start``, ``/api/scorm/result``, the state, th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -53,8 +54,19 @@ def finish(ana: Learner, course_id: str, values: dict[str, str], **start: Any) -
     return started
 
 
+def confirmation(ana: Learner, course_id: str = "c1") -> dict[str, str]:
+    """What the confirmation page's form posts (its hidden fields), as a browser would."""
+    page = ana.client.get(f"/courses/{course_id}/new-attempt")
+    return dict(HIDDEN.findall(page.content.decode())) if page.status_code == 200 else {}
+
+
+HIDDEN = re.compile(r'<input type="hidden" name="(?!csrfmiddlewaretoken)([^"]+)" value="([^"]*)"')
+
+
 def new_attempt(ana: Learner, course_id: str = "c1", *, expect: int = 302) -> Any:
-    response = ana.client.post(f"/courses/{course_id}/new-attempt")
+    """Open the confirmation page and confirm it."""
+    form = confirmation(ana, course_id)
+    response = ana.client.post(f"/courses/{course_id}/new-attempt", form)
     assert response.status_code == expect, response.content[:800]
     return response
 
@@ -335,8 +347,11 @@ def test_posting_the_confirmation_twice_starts_one_new_attempt(learner_factory):
     course = make_course(max_attempts=3)
     ana = learner_factory(enrol=[course])
     finish(ana, "c1", scaled("0.7"))
-    new_attempt(ana)
-    ana.client.post("/courses/c1/new-attempt")  # the same form, submitted again
+    form = confirmation(ana)
+    first = ana.client.post("/courses/c1/new-attempt", form)
+    again = ana.client.post("/courses/c1/new-attempt", form)  # the same form, submitted again
+    assert first.status_code == 302
+    assert again.status_code in {302, 409}
     assert list(Attempt.objects.order_by("launched_at").values_list("status", flat=True)) == [
         "Completed",
         "In Progress",

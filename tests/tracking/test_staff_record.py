@@ -15,6 +15,7 @@ from scormlms.dashboard.selectors import course_report
 from scormlms.tracking import records
 from scormlms.tracking.models import Attempt, AttemptEvent, Certificate
 from tests.tracking.conftest import Learner, make_course
+from tests.tracking.test_review_and_retakes import confirmation
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,11 @@ def finish(ana: Learner, values: dict[str, str], course_id: str = "c1") -> dict[
     started = ana.start(course_id)
     ana.result(started, values, reason="finish")
     return started
+
+
+def new_attempt(ana: Learner) -> Any:
+    """Confirm "Start a new attempt" as the learner's browser does."""
+    return ana.client.post("/courses/c1/new-attempt", confirmation(ana))
 
 
 def staff_post(staff: Learner, attempt_id: str, action: str, data: dict[str, str]) -> Any:
@@ -83,7 +89,7 @@ def test_reset_marks_every_attempt_and_the_learner_starts_fresh(learner_factory,
     ana = learner_factory(enrol=[course])
     first = finish(ana, scaled("0.9"))
     cert = Certificate.objects.get()
-    assert ana.client.post("/courses/c1/new-attempt").status_code == 302
+    assert new_attempt(ana).status_code == 302
     retake = ana.start("c1")
     ana.result(retake, {"cmi.location": "p2"})
     assert ana.state("c1")["newAttempt"]["allowed"] is False  # 2 of 2 used
@@ -127,7 +133,7 @@ def test_reset_gives_back_a_used_up_single_attempt(learner_factory, course, staf
     course.save()
     ana = learner_factory(enrol=[course])
     first = finish(ana, scaled("0.2", "failed"))
-    assert ana.client.post("/courses/c1/new-attempt").status_code == 409
+    assert new_attempt(ana).status_code == 409
     records.record_reset(learner_id=ana.user.pk, course=course, by=staff.user, reason="retry")
     assert ana.start("c1")["attemptId"] != first["attemptId"]
     assert Attempt.objects.filter(reset=False).count() == 1
@@ -329,7 +335,7 @@ def test_an_override_survives_later_attempts(learner_factory, course, staff):
     records.record_override(
         learner_id=ana.user.pk, course=course, by=staff.user, reason="exam", passed=True
     )
-    ana.client.post("/courses/c1/new-attempt")
+    assert new_attempt(ana).status_code == 302
     finish(ana, scaled("0.1", "failed"))
     record = ana.state("c1")["record"]
     assert record["recordStatus"] == "Passed" and record["overridden"] is True
