@@ -81,6 +81,7 @@ MATRIX = [
     Row("GET",    "/courses/open/enrol/",             "",                302, 405, 405, 405, 405),
     Row("GET",    "/courses/c1/new-attempt",          "",                302, 200, 200, 403, 403),
     Row("POST",   "/courses/c1/new-attempt",          "",                302, 302, 302, 403, 403),
+    Row("POST",   "/courses/c1/new-attempt",          "new-attempt",     302, 302, 302, 403, 403),
     Row("PUT",    "/courses/c1/new-attempt",          "",                302, 405, 405, 405, 405),
     # --- package content: enrolled learners and staff only
     Row("GET",    "/content/c1/index.html",           "",                302, 200, 200, 403, 200),
@@ -191,7 +192,9 @@ def build_world() -> World:
     passed = {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "90"}
     done = _json(a, "/api/scorm/result", _commit(first, 1, "finish", **passed))
     cert = done["certificateUrl"].split("/")[2]
-    retake = a.post("/courses/c1/new-attempt", HTTP_X_CSRFTOKEN=CSRF_SECRET)
+    retake = a.post(
+        "/courses/c1/new-attempt", {"attempt": first["attemptId"]}, HTTP_X_CSRFTOKEN=CSRF_SECRET
+    )
     assert retake.status_code == 302, retake.content
     started_a = _json(a, "/lms/attempt/start", {"courseId": "c1"})
     _json(
@@ -241,6 +244,7 @@ def build_world() -> World:
             "grading": "highest",
         },
         "reason": lambda: {"reason": "Repeated the classroom session."},
+        "new-attempt": lambda: {"attempt": started_a["attemptId"]},
         "override": lambda: {"passed": "yes", "reason": "Passed the oral exam."},
     }
     names = {

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,7 +29,7 @@ def outcome(
     )
 
 
-def item(result: ScoOutcome | None, **flags: bool) -> TrackedItem:
+def item(result: ScoOutcome | None, **flags: Any) -> TrackedItem:
     return TrackedItem(item_id="i", outcome=result, **flags)
 
 
@@ -83,6 +85,10 @@ def test_completion_and_satisfaction(
         ([item(PASSED), item(None), item(COMPLETED)], 90.0),  # only items that reported one
         ([item(PASSED), item(FAILED, counts_for_satisfaction=False)], 65.0),
         ([item(outcome(score=0)), item(outcome(score=100))], 50.0),
+        # objectiveMeasureWeight: a weight-0 survey never moves the score; weights weigh.
+        ([item(outcome(score=80)), item(outcome(score=20), weight=0.0)], 80.0),
+        ([item(outcome(score=20), weight=0.0)], None),
+        ([item(outcome(score=100), weight=3.0), item(outcome(score=60))], 90.0),
     ],
 )
 def test_score(items: list[TrackedItem], score: float | None) -> None:

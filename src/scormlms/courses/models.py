@@ -86,6 +86,8 @@ class Item(models.Model):
     time_limit_action = models.CharField(max_length=32, blank=True)
     rollup_satisfied = models.BooleanField(default=True)
     rollup_completion = models.BooleanField(default=True)
+    # imsss:rollupRules objectiveMeasureWeight: the item's weight in the course's score.
+    objective_measure_weight = models.FloatField(default=1.0)
     # SCORM 2004: the activity's objective ids (primary first); the LMS initialises
     # cmi.objectives.n.id with them (RTE 4.2.17).
     objective_ids = models.JSONField(default=list, blank=True)

@@ -188,6 +188,7 @@ def _items_from(manifest: Manifest) -> list[Item]:
             time_limit_action=node.time_limit_action or "",
             rollup_satisfied=node.rollup_objective_satisfied,
             rollup_completion=node.rollup_progress_completion,
+            objective_measure_weight=node.objective_measure_weight,
             objective_ids=list(node.objective_ids),
             completion_set_by_content=node.completion_set_by_content,
             objective_set_by_content=node.objective_set_by_content,

@@ -110,7 +110,10 @@ class RecordOverrideForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    """Clearing an override or resetting attempts: a reason for the event log."""
+    """Clearing an override or resetting attempts: a reason for the event log. Its ids differ
+    from the override form's, which stands on the same page with a field of the same name."""
+
+    AUTO_ID = "reset_%s"
 
     reason = forms.CharField(label="Reason", max_length=1000, strip=True)
 

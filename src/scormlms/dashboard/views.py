@@ -60,7 +60,11 @@ def new_attempt(request: HttpRequest, course_id: str) -> HttpResponse:
         error = rule["message"] or "There is no attempt to start again: open the course instead."
     elif request.method == "POST":
         try:
-            records.attempt_new(learner=request.user, course=course)  # type: ignore[arg-type]
+            records.attempt_new(
+                learner=request.user,  # type: ignore[arg-type]
+                course=course,
+                shown_attempt_id=request.POST.get("attempt", ""),
+            )
         except records.RecordRefused as refused:
             error = str(refused)
         else:
@@ -157,7 +161,7 @@ def _staff_attempt_context(
     return {
         "detail": detail,
         "override_form": override_form or RecordOverrideForm(),
-        "reason_form": reason_form or ReasonForm(),
+        "reason_form": reason_form or ReasonForm(auto_id=ReasonForm.AUTO_ID),
     }
 
 
@@ -188,7 +192,7 @@ def staff_record(request: HttpRequest, attempt_id: uuid.UUID, action: str) -> Ht
         )
         messages.success(request, "The record was set by hand.")
     elif action in ("clear", "reset"):
-        reason_form = ReasonForm(request.POST)
+        reason_form = ReasonForm(request.POST, auto_id=ReasonForm.AUTO_ID)
         if not reason_form.is_valid():
             context = _staff_attempt_context(detail, reason_form=reason_form)
             return render(request, "dashboard/staff_attempt.html", context, status=400)

@@ -345,12 +345,16 @@ def default_completion(
     if standard == "1.2":
         if values.get("cmi.core.lesson_status", "") not in NO_STATUS["1.2"]:
             return {}
-        status = "completed"
-        raw = _number(values, "cmi.core.score.raw")
-        mastery = thresholds.mastery_score
-        if mastery is not None and raw is not None:
-            status = _at_least(raw, mastery)
-        return {"cmi.core.lesson_status": status}
+        # The score and the threshold as the pass rule reads them (SPEC §5): the course's
+        # passing score wins over the manifest's mastery score, so the status recorded here
+        # never contradicts what derive_sco said before the finish.
+        score = _score_percent(ELEMENTS["1.2"], values)
+        threshold = thresholds.passing_score
+        if threshold is None:
+            threshold = thresholds.mastery_score
+        if threshold is None or score is None:
+            return {"cmi.core.lesson_status": "completed"}
+        return {"cmi.core.lesson_status": _at_least(score, threshold)}
     if standard != "2004":
         raise ValueError(f"unknown SCORM standard {standard!r}; expected '1.2' or '2004'")
     # When the SCO reported a measure that a manifest threshold judges (RTE 4.2.4
@@ -361,7 +365,7 @@ def default_completion(
     )
     judged_success = (
         thresholds.scaled_passing_score is not None or thresholds.passing_score is not None
-    ) and values.get("cmi.score.scaled", "")
+    ) and _score_percent(ELEMENTS["2004"], values) is not None
     if values.get("cmi.completion_status", "") not in NO_STATUS["2004"]:
         return {}
     changes = {}

@@ -13,8 +13,11 @@ them:
   neither does a course whose items never reported a pass or fail.
 - ``pass_state``: ``passed`` as above, ``failed`` when any item counting for satisfaction
   failed, else ``unknown``.
-- ``score_percent``: the mean over the items that reported a score (literally SPEC §5: an
-  item left out of satisfaction still has its score averaged in), ``None`` if none did.
+- ``score_percent``: the mean over the items that reported a score (SPEC §5: an item left
+  out of satisfaction still has its score averaged in), weighted by each item's
+  ``imsss:rollupRules objectiveMeasureWeight`` as the IMS SS measure rollup weighs children
+  (default 1.0, so without weights it is the plain mean); an item of weight 0 — a survey, say
+  — never moves the course's score. ``None`` when no item of positive weight reported one.
 - ``progress_percent``: the mean over the items counting for completion (never launched = 0),
   rounded half up; 100 exactly when the course is completed or passed, at most 99 otherwise —
   the same invariant a single SCO keeps, so a one-item course aggregates to its item.
@@ -39,6 +42,7 @@ class TrackedItem:
     counts_for_completion: bool = True
     counts_for_satisfaction: bool = True
     is_asset: bool = False
+    weight: float = 1.0  # imsss:rollupRules objectiveMeasureWeight
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,16 +68,19 @@ def aggregate(items: Sequence[TrackedItem]) -> CourseOutcome:
     states = [outcome.pass_state if outcome else "unknown" for outcome in for_satisfaction]
     passed = bool(states) and all(state == "passed" for state in states)
     pass_state: PassState = "passed" if passed else "failed" if "failed" in states else "unknown"
-    scores = [
-        item.outcome.score_percent
+    weighted = [
+        (item.weight, item.outcome.score_percent)
         for item in items
-        if item.outcome is not None and item.outcome.score_percent is not None
+        if item.outcome is not None and item.outcome.score_percent is not None and item.weight > 0
     ]
+    total_weight = math.fsum(weight for weight, _ in weighted)
     return CourseOutcome(
         completed=completed,
         passed=passed,
         pass_state=pass_state,
-        score_percent=math.fsum(scores) / len(scores) if scores else None,
+        score_percent=math.fsum(w * score for w, score in weighted) / total_weight
+        if weighted
+        else None,
         progress_percent=_progress(for_completion, done=completed or passed),
     )
 

@@ -151,10 +151,14 @@ def abandon(attempt: Attempt, now: datetime, reason: str, **data: Any) -> None:
 
 
 @transaction.atomic
-def attempt_new(*, learner: AbstractBaseUser, course: Course) -> Attempt:
-    """ "Start a new attempt" / "Start over" (SPEC §6): the current attempt is kept in history
-    (an open one is closed as Abandoned), and a new open attempt becomes the current one.
-    ``RecordRefused`` when the course does not allow it now."""
+def attempt_new(*, learner: AbstractBaseUser, course: Course, shown_attempt_id: str) -> Attempt:
+    """The learner's "Start a new attempt" / "Start over" (SPEC §6): the current attempt is
+    kept in history (an open one is closed as Abandoned), and a new open attempt becomes the
+    current one. ``RecordRefused`` when the course does not allow it now.
+
+    ``shown_attempt_id`` is the current attempt the learner confirmed to leave. When it is no
+    longer the current one, the confirmation was already acted on (a double click, a reload):
+    the open attempt it started is answered again, and no second attempt is used up."""
     now = timezone.now()
     open_attempt = (
         Attempt.objects.select_for_update()
@@ -169,6 +173,10 @@ def attempt_new(*, learner: AbstractBaseUser, course: Course) -> Attempt:
     )
     if enrolment is None:
         raise RecordRefused("You are not enrolled in this course.")
+    if str(enrolment.current_attempt_id) != shown_attempt_id:
+        if open_attempt is not None:
+            return open_attempt
+        raise RecordRefused("This page was out of date; here is the course as it is now.")
     rule = new_attempt_rule(enrolment, course)
     if not rule.allowed:
         raise RecordRefused(rule.message or "This course does not offer a new attempt now.")

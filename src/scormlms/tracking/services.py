@@ -170,6 +170,7 @@ def course_outcome(
                 counts_for_completion=item.rollup_completion,
                 counts_for_satisfaction=item.rollup_satisfied,
                 is_asset=item.scorm_type == Item.ScormType.ASSET,
+                weight=item.objective_measure_weight,
             )
         )
     return aggregate(tracked)
