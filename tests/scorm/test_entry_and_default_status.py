@@ -125,11 +125,6 @@ def test_default_status_12(thresholds, named, changes):
     )
 
 
-@pytest.mark.xfail(
-    reason="issue14-bugs.md B1: the 1.2 default status judges raw against adlcp:masteryscore "
-    "only, ignoring the course's passing_score that wins everywhere else (SPEC §5)",
-    strict=True,
-)
 def test_default_status_12_uses_the_courses_passing_score_like_the_pass_rule():
     # SPEC §5: the 1.2 mastery score is "adlcp:masteryscore, or the course's passing_score",
     # and Thresholds.passing_score "wins over both manifest values".
@@ -213,11 +208,6 @@ def test_a_judged_measure_keeps_its_verdict_after_the_default(thresholds, named)
         assert outcome.pass_state == "failed" and outcome.passed is False
 
 
-@pytest.mark.xfail(
-    reason="issue14-bugs.md B2: the 2004 default success ignores a raw score that the "
-    "course's passing_score judges (only score.scaled counts as judged)",
-    strict=True,
-)
 def test_default_success_leaves_a_raw_score_to_the_courses_passing_score():
     raw_50 = values("2004", score__raw="50")
     assert derive_sco(standard="2004", values=raw_50, thresholds=COURSE_70).pass_state == "failed"

@@ -229,11 +229,6 @@ def test_a_leftover_item_plays_inside_the_passed_attempt(learner_factory, multis
     assert Certificate.objects.get().code == cert.code
 
 
-@pytest.mark.xfail(
-    reason="issue14-bugs.md B3: a leftover item played inside a passed attempt lowers the "
-    "record's score below the one its certificate prints",
-    strict=True,
-)
 def test_a_leftover_item_never_lowers_the_score_the_certificate_shows(learner_factory, multisco):
     ana = learner_factory(enrol=[multisco])
     m1 = finish(ana, "multi", scaled("0.8"), itemId="ITEM-MODULE1")
@@ -338,11 +333,6 @@ def test_a_better_retake_makes_the_record_with_its_own_certificate(learner_facto
     assert verify.status_code == 200
 
 
-@pytest.mark.xfail(
-    reason="issue14-bugs.md B4: a repeated POST of the confirmation (double click, reload) "
-    "abandons the attempt the first POST opened and uses one more attempt",
-    strict=True,
-)
 def test_posting_the_confirmation_twice_starts_one_new_attempt(learner_factory):
     course = make_course(max_attempts=3)
     ana = learner_factory(enrol=[course])
