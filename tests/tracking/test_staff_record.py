@@ -403,3 +403,19 @@ def test_the_report_and_the_csv_count_overridden_records(learner_factory, course
     assert by_learner["bob"]["recordOverridden"] == "False"
     rows = staff.client.get("/lms/admin/enrolments?course=c1&ordering=learner").json()["results"]
     assert [r["record"]["overridden"] for r in rows] == [True, False, True, False]
+
+
+def test_a_record_set_to_failed_shows_no_certificate_but_it_stays_verifiable(
+    learner_factory, course, staff
+):
+    ana = learner_factory(enrol=[course])
+    started = finish(ana, scaled("0.9"))
+    passed = ana.state("c1")["record"]
+    assert passed["certificateUrl"]
+    staff_post(staff, started["attemptId"], "override", {"passed": "no", "reason": "Cheated."})
+    record = ana.state("c1")["record"]
+    assert (record["recordStatus"], record["certificateUrl"]) == ("Failed", None)
+    code = Certificate.objects.get().code
+    assert ana.client.get(f"/certificates/verify/{code}").status_code == 200
+    staff_post(staff, started["attemptId"], "clear", {"reason": "Appeal upheld."})
+    assert ana.state("c1")["record"]["certificateUrl"] == passed["certificateUrl"]

@@ -81,7 +81,8 @@ def record_refresh(*, learner_id: int, course: Course) -> Enrolment | None:
     )
     record = derive(enrolment, course, attempts)
     code = ""
-    if record.attempt_id is not None:
+    # A record staff set to failed shows no certificate (the issued one stays verifiable).
+    if record.attempt_id is not None and enrolment.override_passed is not False:
         code = (
             Certificate.objects.filter(attempt_id=record.attempt_id)
             .values_list("code", flat=True)
