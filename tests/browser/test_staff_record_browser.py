@@ -141,11 +141,6 @@ LABEL_FORMS = """() => Array.from(
 )"""
 
 
-@pytest.mark.xfail(
-    reason="the override form and the reset/clear form both render id_reason, so the reset "
-    "form's Reason label names the override form's field (/tmp/issue14-bugs.md)",
-    strict=True,
-)
 def test_staff_record_forms_label_their_own_fields(
     live_server_proc: LiveServer, browser: Any, page: Any, tmp_path: Path
 ) -> None:
