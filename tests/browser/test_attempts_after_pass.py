@@ -117,6 +117,9 @@ def test_demo_multisco_pass_then_leftover_items_stay_in_the_attempt(
     )
     assert after_survey["attemptId"] == attempt
     assert after_survey["record"]["recordStatus"] == "Passed"
+    # Neither the asset nor the weight-0 survey changes the score the pass was earned with.
+    assert passed["record"]["recordScore"] == 90
+    assert after_asset["record"]["recordScore"] == after_survey["record"]["recordScore"] == 90
 
     # A module the attempt finished is shown again in review mode.
     open_item(page, "ITEM-MODULE1")
