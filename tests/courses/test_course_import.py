@@ -312,3 +312,44 @@ def test_database_failure_after_install_removes_the_files(
         course_import(source=samples["quiz12"], course_id="quiz")
     assert Course.objects.count() == 0
     assert leftovers(package_dir) == []
+
+
+# --------------------------------------------------------------------------- prerequisites (1.2)
+
+PREREQ_ITEMS = (
+    b'<item identifier="i1" identifierref="r1"><title>Lesson</title></item>'
+    b'<item identifier="i2" identifierref="r1"><title>Quiz</title>'
+    b'<adlcp:prerequisites type="%s">%s</adlcp:prerequisites></item>'
+)
+
+
+def _with_prerequisites(kind: bytes, expression: bytes) -> io.BytesIO:
+    items = PREREQ_ITEMS % (kind, expression)
+    manifest = zf.MANIFEST_12.replace(
+        b'<item identifier="i1" identifierref="r1"><title>Lesson</title></item>', items
+    )
+    return io.BytesIO(zf.package(manifest=manifest))
+
+
+def test_prerequisites_reach_the_item_row() -> None:
+    course = course_import(source=_with_prerequisites(b"aicc_script", b"i1")).course
+    assert [(i.item_id, i.prerequisites) for i in items_of(course)] == [("i1", ""), ("i2", "i1")]
+    assert course.warnings == []
+
+
+def test_an_unparsable_expression_imports_with_a_warning() -> None:
+    result = course_import(source=_with_prerequisites(b"aicc_script", b"i1 &amp; (i3"))
+    warning = (
+        "Item 'i2' has the prerequisites 'i1 & (i3', which are not enforced: expected ')' to "
+        "close the parenthesis, found the end (at character 9)."
+    )
+    assert result.warnings == (warning,)
+    assert result.course.warnings == [warning]
+    # Kept as written: the player does not enforce it (scormlms.scorm.prerequisites).
+    assert items_of(result.course)[1].prerequisites == "i1 & (i3"
+
+
+def test_prerequisites_of_another_type_are_not_stored() -> None:
+    result = course_import(source=_with_prerequisites(b"javascript", b"i1"))
+    assert items_of(result.course)[1].prerequisites == ""
+    assert len(result.warnings) == 1 and "'javascript'" in result.warnings[0]

@@ -521,6 +521,90 @@ def test_bad_masteryscore_is_a_warning() -> None:
     assert any("masteryscore" in w and "'high'" in w for w in m.warnings)
 
 
+def _three_items(prerequisites: str) -> str:
+    return (
+        '<item identifier="l1" identifierref="r1"><title>Lesson 1</title></item>'
+        '<item identifier="l2" identifierref="r1"><title>Lesson 2</title></item>'
+        f'<item identifier="q" identifierref="r1"><title>Quiz</title>{prerequisites}</item>'
+    )
+
+
+def test_scorm12_prerequisites_are_kept_with_their_type() -> None:
+    element = '<adlcp:prerequisites type="aicc_script">l1&amp;l2</adlcp:prerequisites>'
+    m = parse_manifest(doc(_three_items(element)))
+    quiz = m.get_item("q")
+    assert quiz is not None
+    assert (quiz.prerequisites, quiz.prerequisites_type) == ("l1&l2", "aicc_script")
+    assert m.warnings == ()
+    assert m.to_json()["organization"]["items"][2]["prerequisites"] == "l1&l2"
+
+
+@pytest.mark.parametrize(
+    ("element", "text"),
+    [
+        ("<adlcp:prerequisites>l1</adlcp:prerequisites>", "l1"),  # aicc_script: the only type
+        ('<adlcp:prerequisites type=" AICC_Script ">l1</adlcp:prerequisites>', "l1"),
+        (
+            "<adlcp:prerequisites type='aicc_script'><![CDATA[l1 & l2]]></adlcp:prerequisites>",
+            "l1 & l2",
+        ),
+    ],
+)
+def test_scorm12_prerequisites_type_defaults_and_case(element: str, text: str) -> None:
+    m = parse_manifest(doc(_three_items(element)))
+    quiz = m.get_item("q")
+    assert quiz is not None
+    assert (quiz.prerequisites, quiz.prerequisites_type) == (text, "aicc_script")
+    assert m.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("element", "warning"),
+    [
+        (
+            '<adlcp:prerequisites type="aicc_script">l1 &amp;</adlcp:prerequisites>',
+            "Item 'q' has the prerequisites 'l1 &', which are not enforced: the expression "
+            "ends too early (at character 5).",
+        ),
+        (
+            '<adlcp:prerequisites type="aicc_script">l1|lesson3</adlcp:prerequisites>',
+            "Item 'q' has the prerequisites 'l1|lesson3', which are not enforced: it names "
+            "'lesson3', which no item has.",
+        ),
+        (
+            '<adlcp:prerequisites type="javascript">l1</adlcp:prerequisites>',
+            "Item 'q' has prerequisites of type 'javascript'; only 'aicc_script' is defined "
+            "(SCORM 1.2 CAM), so they are not enforced.",
+        ),
+    ],
+)
+def test_unusable_prerequisites_are_a_readable_warning_not_a_failure(
+    element: str, warning: str
+) -> None:
+    assert parse_manifest(doc(_three_items(element))).warnings == (warning,)
+
+
+def test_empty_prerequisites_are_none() -> None:
+    m = parse_manifest(
+        doc(_three_items("<adlcp:prerequisites type='aicc_script'> </adlcp:prerequisites>"))
+    )
+    quiz = m.get_item("q")
+    assert quiz is not None and quiz.prerequisites == "" and m.warnings == ()
+
+
+def test_scorm2004_has_no_prerequisites() -> None:
+    items = (
+        '<item identifier="i1" identifierref="r1"><title>L</title>'
+        "<adlcp:prerequisites type='aicc_script'>i1</adlcp:prerequisites></item>"
+    )
+    m = parse_manifest(doc2004(items))
+    assert only_item(m).prerequisites == ""
+    assert m.warnings == (
+        "Item 'i1' has adlcp:prerequisites, which SCORM 2004 does not define (it uses "
+        "sequencing rules); they are ignored.",
+    )
+
+
 # --------------------------------------------------------------------------- SCORM 2004 data
 
 

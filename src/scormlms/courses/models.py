@@ -95,6 +95,9 @@ class Item(models.Model):
     completion_set_by_content = models.BooleanField(default=False)
     objective_set_by_content = models.BooleanField(default=False)
     sequencing_xml = models.TextField(blank=True)
+    # SCORM 1.2 adlcp:prerequisites of type aicc_script, as written; scormlms.scorm.prerequisites
+    # decides from it whether the item may be launched.
+    prerequisites = models.TextField(blank=True)
 
     class Meta:
         ordering = ["course", "position"]

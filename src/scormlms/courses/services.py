@@ -18,6 +18,7 @@ from django.db import models, transaction
 
 from scormlms.courses.models import Course, Enrolment, Item
 from scormlms.courses.storage import PackageStore, get_store
+from scormlms.scorm import prerequisites
 from scormlms.scorm.errors import PackageError
 from scormlms.scorm.manifest import Manifest, parse_manifest
 from scormlms.scorm.package import Limits, extract_package
@@ -193,6 +194,9 @@ def _items_from(manifest: Manifest) -> list[Item]:
             completion_set_by_content=node.completion_set_by_content,
             objective_set_by_content=node.objective_set_by_content,
             sequencing_xml=node.sequencing_xml,
+            prerequisites=node.prerequisites
+            if node.prerequisites_type == prerequisites.SCRIPT_TYPE
+            else "",
         )
         for field in _LIMITED:
             value = getattr(row, field.attname)

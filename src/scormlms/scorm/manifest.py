@@ -42,6 +42,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from scormlms.scorm import prerequisites as prereq
 from scormlms.scorm.errors import PackageError
 
 __all__ = [
@@ -150,6 +151,9 @@ class Item:
     * ``rollup_*``: ``imsss:rollupRules`` attributes (IMS SS defaults: true, true, 1.0).
     * ``sequencing_xml``: the item's ``imsss:sequencing`` serialised, with an ``IDRef`` to
       ``imsss:sequencingCollection`` already merged in (local children win); ``""`` if none.
+    * ``prerequisites`` / ``prerequisites_type``: SCORM 1.2 ``adlcp:prerequisites`` text and
+      its ``type`` (``aicc_script`` when the attribute is missing: the only type the CAM
+      defines); :mod:`scormlms.scorm.prerequisites` reads them.
     """
 
     identifier: str
@@ -177,6 +181,8 @@ class Item:
     completion_set_by_content: bool = False
     objective_set_by_content: bool = False
     sequencing_xml: str = ""
+    prerequisites: str = ""
+    prerequisites_type: str = ""
 
     @property
     def is_launchable(self) -> bool:
@@ -625,6 +631,7 @@ class _Context:
     resources: dict[str, Resource]
     collection: dict[str, ET.Element]
     warnings: list[str]
+    standard: Standard
 
 
 def _parse_item(el: ET.Element, ctx: _Context) -> Item:
@@ -658,6 +665,7 @@ def _parse_item(el: ET.Element, ctx: _Context) -> Item:
     data_from_lms = _text(_child_ci(el, "dataFromLMS"))
     max_time = _text(_child_ci(el, "maxtimeallowed"))
     time_action = _text(_child_ci(el, "timeLimitAction"))
+    prerequisites, prerequisites_type = _prerequisites(el, ctx, label)
 
     # adlcp:completionThreshold: SCORM 2004 3rd ed. CAM gives a decimal as element text;
     # 4th ed. CAM an empty element with attributes completedByMeasure (default false),
@@ -740,7 +748,32 @@ def _parse_item(el: ET.Element, ctx: _Context) -> Item:
             delivery.get("objectiveSetByContent") if delivery is not None else None, False
         ),
         sequencing_xml=_serialise(seq),
+        prerequisites=prerequisites,
+        prerequisites_type=prerequisites_type,
     )
+
+
+def _prerequisites(el: ET.Element, ctx: _Context, label: str) -> tuple[str, str]:
+    """``adlcp:prerequisites`` of a SCORM 1.2 item (SCORM 1.2 CAM 2.3.2.5.1): its text and
+    type. SCORM 2004 has no such element (its sequencing rules took its place): ignored."""
+    found = _child_ci(el, "prerequisites")
+    text = _text(found)
+    if found is None or text is None:
+        return "", ""
+    if ctx.standard != "1.2":
+        ctx.warnings.append(
+            f"{label} has adlcp:prerequisites, which SCORM 2004 does not define (it uses "
+            "sequencing rules); they are ignored."
+        )
+        return "", ""
+    kind = (found.get("type") or "").strip() or prereq.SCRIPT_TYPE
+    if kind.casefold() == prereq.SCRIPT_TYPE:
+        return text, prereq.SCRIPT_TYPE
+    ctx.warnings.append(
+        f"{label} has prerequisites of type {kind!r}; only {prereq.SCRIPT_TYPE!r} is defined "
+        "(SCORM 1.2 CAM), so they are not enforced."
+    )
+    return text, kind
 
 
 def _pick_organization(root: ET.Element, warnings: list[str]) -> tuple[ET.Element, list[str]]:
@@ -806,6 +839,22 @@ def _check_files(
         warnings.append(f"… and {len(missing) - _MAX_FILE_WARNINGS} more listed files are missing.")
 
 
+def _prerequisite_warnings(manifest: Manifest) -> list[str]:
+    """An expression that cannot be enforced is the staff's to know about, not a failed
+    import: the item stays launchable (scormlms.scorm.prerequisites, "broken expression")."""
+    known = [item.identifier for item, _ in manifest.iter_items()]
+    found = []
+    for item, _ in manifest.iter_items():
+        if item.prerequisites and item.prerequisites_type == prereq.SCRIPT_TYPE:
+            why = prereq.problem(item.prerequisites, known)
+            if why is not None:
+                found.append(
+                    f"Item {item.identifier!r} has the prerequisites {item.prerequisites!r}, "
+                    f"which are not enforced: {why}."
+                )
+    return found
+
+
 def parse_manifest(data: bytes, files: Collection[str] | None = None) -> Manifest:
     """Parse ``imsmanifest.xml`` and validate it.
 
@@ -825,7 +874,7 @@ def parse_manifest(data: bytes, files: Collection[str] | None = None) -> Manifes
     manifest_base = _join_base("", root.get(_XML_BASE))
     resources = _parse_resources(root, manifest_base, warnings)
     org_el, org_ids = _pick_organization(root, warnings)
-    ctx = _Context(resources, _sequencing_collection(root), warnings)
+    ctx = _Context(resources, _sequencing_collection(root), warnings, standard)
     org_id = (org_el.get("identifier") or "").strip()
     organization = Organization(
         identifier=org_id,
@@ -858,6 +907,7 @@ def parse_manifest(data: bytes, files: Collection[str] | None = None) -> Manifes
         )
     if files is not None:
         _check_files(launchable, resources, files, warnings)
+    warnings.extend(_prerequisite_warnings(manifest))
     return Manifest(
         identifier=identifier,
         title=manifest.title,

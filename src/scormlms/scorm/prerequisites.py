@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 __all__ = [
+    "SCRIPT_TYPE",
     "STATUSES",
     "All",
     "AtLeast",
@@ -88,6 +89,8 @@ STATUSES: dict[str, str] = {
     "n": "not attempted",
 }
 NOT_ATTEMPTED = "not attempted"
+# The one value of adlcp:prerequisites' type attribute the SCORM 1.2 CAM defines.
+SCRIPT_TYPE = "aicc_script"
 # What an identifier alone asks of its item (see the module docstring).
 SATISFIED = frozenset({"completed", "passed"})
 
