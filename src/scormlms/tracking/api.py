@@ -46,7 +46,7 @@ def json_errors(view: JsonView) -> JsonView:
         except services.NotFound as e:
             return json_error(404, "not_found", str(e))
         except services.Conflict as e:
-            return json_error(409, "conflict", str(e))
+            return json_error(409, "conflict", str(e), e.field)
         except NotLoggedIn:
             return not_logged_in()
 
@@ -93,7 +93,7 @@ def attempt_start(request: HttpRequest) -> HttpResponse:
         attempt_id=_optional_uuid(body, "attemptId"),
     )
     # The SCO checklist as the state endpoint gives it, from the rows the start just wrote.
-    items = selectors.item_states(course_items(course), result.scos)
+    items = selectors.item_states(course_items(course), result.scos, closed=result.attempt.closed)
     item = result.item
     return json_response(
         {

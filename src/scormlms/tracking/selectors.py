@@ -136,13 +136,17 @@ def attempt_fields(attempt: Attempt | None) -> dict[str, Any]:
     }
 
 
-def item_states(items: Iterable[Item], scos: Iterable[ScoAttempt]) -> list[dict[str, Any]]:
+def item_states(
+    items: Iterable[Item], scos: Iterable[ScoAttempt], *, closed: bool = False
+) -> list[dict[str, Any]]:
     """The SCO checklist (seed 000 E): every item with its derived status. A launchable item
     shows its own SCO attempt; a folder rolls up the launchable items under it with the
     course's own rule (SPEC §5 aggregation), so a folder whose items are all completed reads
-    Completed too."""
+    Completed too. ``available`` is false, and ``lockedReason`` says why, while an item's
+    SCORM 1.2 prerequisites are not met (``closed``: the attempt is finished)."""
     by_item = {s.item_id: s for s in scos}
     listed = list(items)
+    locked = services.item_locks(listed, by_item.values(), closed=closed)
     outcomes = {
         item_id: services.stored_outcome(sco, has_bookmark=False)
         for item_id, sco in by_item.items()
@@ -181,9 +185,16 @@ def item_states(items: Iterable[Item], scos: Iterable[ScoAttempt]) -> list[dict[
                 "passed": passed,
                 "scorePercent": score,
                 "progressPercent": progress,
+                "available": item.item_id not in locked,
+                "lockedReason": locked_reason(locked.get(item.item_id)),
             }
         )
     return rows
+
+
+def locked_reason(condition: str | None) -> str | None:
+    """The checklist's words for a locked item: "Opens once “Lesson 1” is completed …"."""
+    return f"Opens once {condition}." if condition else None
 
 
 def _descendants(items: list[Item], index: int) -> list[Item]:
@@ -229,7 +240,9 @@ def enrolment_state(
     attempt = rows.enrolment.current_attempt
     fields = attempt_fields(attempt)
     fields.update(record_fields(rows.enrolment, rows.course))
-    fields["items"] = item_states(course_items(rows.course), rows.scos)
+    fields["items"] = item_states(
+        course_items(rows.course), rows.scos, closed=bool(attempt and attempt.closed)
+    )
     return EnrolmentState(course=course or rows.course, attempt=attempt, fields=fields)
 
 

@@ -22,6 +22,7 @@ from scormlms.courses.models import Course, Enrolment, Item
 from scormlms.courses.selectors import course_items
 from scormlms.rows import Batch, insert_names
 from scormlms.scorm import outcome as rules
+from scormlms.scorm import prerequisites
 from scormlms.scorm.duration import add_session_time
 from scormlms.scorm.preload import preload_tree
 from scormlms.scorm.record import attempt_limit_reached
@@ -77,7 +78,12 @@ class Forbidden(Exception):
 
 
 class Conflict(Exception):
-    pass
+    """The request is valid but the attempt's state refuses it (409); ``field`` names the
+    request field it is about, when one is."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -251,24 +257,59 @@ def _enrolment(learner: AbstractBaseUser, course: Course) -> Enrolment:
     raise Forbidden("You are not enrolled in this course.")
 
 
-def _pick_item(course: Course, item_id: str | None, scos: dict[str, ScoAttempt]) -> Item:
-    items = [i for i in course_items(course) if i.is_launchable]
+def lesson_statuses(scos: Iterable[ScoAttempt]) -> dict[str, str]:
+    """Each launched item's SCORM 1.2 lesson status, as prerequisites read it: the stored
+    ``cmi.core.lesson_status``; an asset, which has none, is completed once launched (SPEC §3)."""
+    return {s.item_id: s.lesson_status or ("completed" if s.completed else "") for s in scos}
+
+
+def item_locks(items: list[Item], scos: Iterable[ScoAttempt], *, closed: bool) -> dict[str, str]:
+    """The items the learner may not launch now (SCORM 1.2 ``adlcp:prerequisites``, see
+    ``scorm.prerequisites``), each with the condition still to meet in words. In a finished
+    attempt a SCO it finished is never locked: it opens in review (SPEC §6)."""
+    if not any(item.prerequisites for item in items):
+        return {}
+    scos = list(scos)
+    locked = prerequisites.locks(items, lesson_statuses(scos))
+    if closed:
+        for sco in scos:
+            if sco.completed or sco.passed:
+                locked.pop(sco.item_id, None)
+    return locked
+
+
+def locked_message(item: Item, condition: str) -> str:
+    """Why a start of ``item`` is refused (409): “Quiz” opens once “Lesson 1” and …"""
+    return f"“{item.title}” opens once {condition}."
+
+
+def _pick_item(
+    course: Course, item_id: str | None, scos: dict[str, ScoAttempt], *, closed: bool
+) -> Item:
+    every = course_items(course)
+    items = [i for i in every if i.is_launchable]
     if not items:
         raise NotFound("This course has nothing to launch.")
+    locked = item_locks(every, scos.values(), closed=closed)
     if item_id:
         for item in items:
             if item.item_id == item_id:
+                if item_id in locked:
+                    raise Conflict(locked_message(item, locked[item_id]), field="itemId")
                 return item
         raise NotFound(f"No launchable item {item_id!r} in this course.")
     visible = [i for i in items if i.is_visible] or items
+    launchable = [i for i in visible if i.item_id not in locked]
+    if not launchable:
+        raise Conflict(locked_message(visible[0], locked[visible[0].item_id]))
     # Resume where the learner was: the most recently used unfinished item, else the first one.
     unfinished = [
-        scos[i.item_id] for i in visible if i.item_id in scos and not scos[i.item_id].completed
+        scos[i.item_id] for i in launchable if i.item_id in scos and not scos[i.item_id].completed
     ]
     if unfinished:
         latest = max(unfinished, key=lambda s: s.last_commit_at or s.first_launched_at)
-        return next(i for i in visible if i.item_id == latest.item_id)
-    return next((i for i in visible if i.item_id not in scos), visible[0])
+        return next(i for i in launchable if i.item_id == latest.item_id)
+    return next((i for i in launchable if i.item_id not in scos), launchable[0])
 
 
 def attempt_start(
@@ -358,7 +399,7 @@ def _attempt_start(
         writes.update(enrolment, enrolment_changes)
 
     scos = {} if created else {s.item_id: s for s in attempt.sco_attempts.all()}
-    item = _pick_item(course, item_id, scos)
+    item = _pick_item(course, item_id, scos, closed=attempt.closed)
     asset = item.scorm_type == Item.ScormType.ASSET
     sco = scos.get(item.item_id)
     previous_session = sco is not None and sco.commit_count > 0
