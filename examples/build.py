@@ -31,7 +31,7 @@ from pathlib import Path
 EXAMPLES_DIR = Path(__file__).resolve().parent
 COMMON_DIR = EXAMPLES_DIR / "common"
 DEFAULT_OUT_DIR = EXAMPLES_DIR / "dist"
-PACKAGES = ("quiz12", "progress2004", "multisco2004")
+PACKAGES = ("quiz12", "progress2004", "multisco2004", "prereq12")
 MANIFEST = "imsmanifest.xml"
 
 # The earliest time a zip entry can carry (MS-DOS epoch), for every entry.

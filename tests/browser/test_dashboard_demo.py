@@ -49,7 +49,7 @@ def test_demo_dashboard_screenshot(demo_server: LiveServer, page: Any) -> None:
     login(page, server, "learner", "learner-demo")
     page.wait_for_url(f"{server.url}/")
     cards = page.locator("article.course-card")
-    expect(cards).to_have_count(3)
+    expect(cards).to_have_count(4)
 
     quiz = api_start(page, server, "quiz12")
     api_result(

@@ -106,3 +106,21 @@ def test_the_course_page_reads_a_fixed_number_of_queries(learner_factory):
     for _ in range(3):
         ana.result(ana.start("multi", itemId="intro"), {"cmi.location": "2"})
     assert count_queries(lambda: ana.client.get("/courses/multi/")) == small
+
+
+def test_checklist_shows_an_item_locked_by_its_prerequisites_and_why(learner_factory):
+    items = [
+        {"item_id": "l1", "title": "Lesson 1"},
+        {"item_id": "q", "title": "Quiz", "prerequisites": "l1"},
+    ]
+    ana = learner_factory(enrol=[make_course("p12", standard="1.2", items=items)])
+    body = ana.client.get("/courses/p12/").content.decode()
+    assert '<span class="lock-reason" hidden>' in _row(body, "l1")
+    locked = html_lib.unescape(_row(body, "q"))
+    assert (
+        '<span class="lock-reason">Locked: Opens once “Lesson 1” is completed or passed.' in locked
+    )
+    started = ana.start("p12")
+    ana.result(started, {"cmi.core.lesson_status": "completed"}, reason="finish")
+    body = ana.client.get("/courses/p12/").content.decode()
+    assert '<span class="lock-reason" hidden>' in _row(body, "q")

@@ -33,6 +33,7 @@ PACKAGES = {
     "quiz12": (CP12, "1.2"),
     "progress2004": (CP2004, "2004 4th Edition"),
     "multisco2004": (CP2004, "2004 3rd Edition"),
+    "prereq12": (CP12, "1.2"),
 }
 
 
@@ -123,7 +124,7 @@ def _scan(zip_path: Path, name: str) -> _HtmlScan:
 # --- the build itself -------------------------------------------------------
 
 
-def test_build_all_writes_three_zips(zips: dict[str, Path]) -> None:
+def test_build_all_writes_every_package(zips: dict[str, Path]) -> None:
     assert set(zips) == set(PACKAGES)
     for name, path in zips.items():
         assert path.name == f"{name}.zip"
@@ -343,3 +344,28 @@ def test_multisco2004_pages_have_the_test_hooks(zips: dict[str, Path]) -> None:
     assert {f"rating-{value}" for value in range(1, 6)} <= survey.ids
     # The asset never talks to the LMS: it loads no script at all.
     assert _scan(archive, "reference.html").scripts == []
+
+
+# --- prereq12 (SCORM 1.2 prerequisites) --------------------------------------------
+
+
+def test_prereq12_quiz_requires_both_lessons(zips: dict[str, Path]) -> None:
+    manifest = _manifest(zips["prereq12"])
+    items = _items_by_title(_default_organization(manifest, CP12), CP12)
+    assert [item.get("identifier") for item in items.values()] == ["item1", "item2", "item3"]
+    prerequisites = items["Quiz"].find(f"{{{ADLCP12}}}prerequisites")
+    assert prerequisites is not None
+    assert (prerequisites.get("type"), prerequisites.text) == ("aicc_script", "item1&item2")
+    for title in ("Lesson 1", "Lesson 2"):
+        assert items[title].find(f"{{{ADLCP12}}}prerequisites") is None, title
+    resources = _resources(manifest, CP12)
+    assert {r.get(f"{{{ADLCP12}}}scormtype") for r in resources.values()} == {"sco"}
+
+
+def test_prereq12_pages_have_the_test_hooks(zips: dict[str, Path]) -> None:
+    for page in ("lesson1.html", "lesson2.html"):
+        scan = _scan(zips["prereq12"], page)
+        assert {"complete", "finish", "status"} <= scan.ids, page
+        assert scan.scripts == ["scorm-api.js", "sco.js"], page
+    quiz = _scan(zips["prereq12"], "quiz.html")
+    assert {"pass", "fail", "finish", "status"} <= quiz.ids

@@ -36,7 +36,8 @@ def play(request: HttpRequest, course_id: str) -> HttpResponse:
         raise PermissionDenied("You are not enrolled in this course.")
     # Every item in document order; the menu lists the visible ones (folders as headings).
     # Hidden items stay launchable through a navigation request but are never listed (SPEC §3).
-    items = [_toc_entry(item) for item in course.items.all()]
+    rows = list(course.items.all())
+    items = [_toc_entry(item) for item in rows]
     toc = [entry for entry in items if entry["visible"]]
     listed = [entry for entry in toc if entry["launchable"]]
     config = {
@@ -46,6 +47,8 @@ def play(request: HttpRequest, course_id: str) -> HttpResponse:
         "learnerId": request.user.get_username(),
         "itemId": request.GET.get("item", ""),
         "items": items,
+        # SCORM 1.2 prerequisites: the player waits for each SCO's result before it moves on.
+        "prerequisites": any(item.prerequisites for item in rows),
         "urls": {
             "start": reverse("tracking:start"),
             "result": reverse("tracking:result"),

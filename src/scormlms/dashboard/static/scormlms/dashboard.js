@@ -126,6 +126,11 @@ function drawItems(courseId, items) {
     if (score) score.textContent = pct(item.scorePercent);
     const progress = row.querySelector(".progress-text");
     if (progress) progress.textContent = item.progressPercent + " %";
+    const lock = row.querySelector(".lock-reason");
+    if (lock) {
+      lock.hidden = item.available !== false;
+      lock.textContent = item.available === false ? `Locked: ${item.lockedReason || ""}` : "";
+    }
   }
 }
 

@@ -10,6 +10,9 @@ const $ = (id) => document.getElementById(id);
 const UNLOAD_WAIT_MS = 3000;
 const LEAVE_WAIT_MS = 8000;
 const SWITCH_WAIT_MS = 10000;
+// Requests after which flow picks the next item: with SCORM 1.2 prerequisites, which one
+// depends on what the SCO that just ended reported.
+const MOVES = new Set(["continue", "previous"]);
 
 function wait(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,6 +38,7 @@ class Player {
     this.current = null;
     this.busy = false;
     this.leaving = false;
+    this.refusal = null; // the message of the last refused launch, hidden by the next launch
   }
 
   async boot() {
@@ -63,7 +67,16 @@ class Player {
       if (!this.leaving) $("exit").focus();
     });
     for (const button of document.querySelectorAll("#toc button[data-item-id]")) {
-      button.addEventListener("click", () => this.goTo(button.dataset.itemId));
+      button.addEventListener("click", () => {
+        // A locked item (SCORM 1.2 prerequisites) is never launched; its reason is shown.
+        if (button.getAttribute("aria-disabled") === "true") {
+          const title = button.querySelector(".toc-title").textContent;
+          this.refusal = `${title}: ${button.dataset.lockedReason}`;
+          this.showError(this.refusal);
+        } else {
+          this.goTo(button.dataset.itemId);
+        }
+      });
     }
     for (const id of ["prev", "next", "ended-next"]) {
       const button = $(id);
@@ -117,7 +130,19 @@ class Player {
     const { status, data } = await this.post(this.config.urls.start, body, { csrf: true });
     this.showStatus(this.sender.status);
     if (status !== 200 || !data.ok) {
-      throw new Error(data.message || `The course could not be started (${status}).`);
+      // A refusal (409: a locked item) names its reason; the menu shows what is open.
+      const message = data.message || `The course could not be started (${status}).`;
+      if (status === 409) {
+        this.refusal = message;
+        await this.refreshState();
+      }
+      throw new Error(message);
+    }
+    if (this.refusal) {
+      // What was read when the launch was refused is out of date now.
+      if ($("player-error").textContent === this.refusal) $("player-error").hidden = true;
+      this.refusal = null;
+      this.refreshState();
     }
     const launch = data.launch;
     this.attemptId = data.attemptId;
@@ -153,12 +178,17 @@ class Player {
     setTimeout(() => this.afterTerminate(session), 0);
   }
 
-  afterTerminate(session) {
+  async afterTerminate(session) {
     if (this.leaving || this.busy || session !== this.session) return;
     const request =
       session.standard === "1.2"
         ? requestAfterFinish12(session.values["cmi.core.lesson_status"])
         : parseRequest(session.navRequest);
+    if (this.config.prerequisites && MOVES.has(request.kind)) {
+      // What this SCO reported may open the next item: decide once the server has it.
+      await this.run(() => this.settle());
+      if (this.leaving || session !== this.session) return;
+    }
     const target = nextItem(this.items, this.current, request);
     if (target?.leave) this.leave({ save: true, resumable: target.leave === "suspend" });
     else if (target?.itemId) this.goTo(target.itemId);
@@ -185,6 +215,12 @@ class Player {
     } finally {
       this.leaving = false;
     }
+  }
+
+  // Every commit acknowledged, then the checklist read again (which items are locked now).
+  async settle() {
+    await this.sender.drain({ timeoutMs: SWITCH_WAIT_MS });
+    await this.refreshState();
   }
 
   async goTo(itemId) {
@@ -274,11 +310,26 @@ class Player {
 
   showItems(items) {
     for (const item of items || []) {
+      const entry = this.items.find((i) => i.itemId === item.itemId);
+      if (entry) {
+        entry.available = item.available !== false;
+        entry.lockedReason = item.lockedReason;
+      }
       const button = document.querySelector(`#toc button[data-item-id="${CSS.escape(item.itemId)}"]`);
       if (!button) continue;
-      button.querySelector(".toc-status").textContent = item.status;
+      const locked = item.available === false;
+      button.querySelector(".toc-status").textContent = locked ? "Locked" : item.status;
       button.dataset.status = item.status;
+      // Locked (SCORM 1.2 prerequisites): still focusable, announced as unavailable, and the
+      // reason is part of the button's text, not only a tooltip.
+      const reason = button.querySelector(".toc-lock");
+      reason.textContent = locked ? item.lockedReason || "" : "";
+      reason.hidden = !locked;
+      button.dataset.lockedReason = locked ? item.lockedReason || "" : "";
+      if (locked) button.setAttribute("aria-disabled", "true");
+      else button.removeAttribute("aria-disabled");
     }
+    this.showCurrent();
   }
 
   showCurrent() {
@@ -286,7 +337,10 @@ class Player {
       if (button.dataset.itemId === this.current) button.setAttribute("aria-current", "step");
       else button.removeAttribute("aria-current");
     }
-    const { previous, next } = neighbours(this.items, this.current);
+    const { previous, next, locked } = neighbours(this.items, this.current);
+    const note = $("ended-locked");
+    note.textContent = locked ? `“${locked.title}” is locked. ${locked.lockedReason || ""}` : "";
+    note.hidden = !locked;
     for (const [id, target] of [
       ["prev", previous],
       ["next", next],
