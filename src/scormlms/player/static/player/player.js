@@ -288,7 +288,9 @@ class Player {
   acknowledged(payload, answer) {
     if (this.session && payload.token === this.session.launch.token) this.session.acknowledged(payload);
     if (answer.status) this.finished = answer.status === "Completed";
-    if (payload.reason === "finish" || answer.completed || answer.certificateUrl) this.refreshState();
+    // With SCORM 1.2 prerequisites any commit may open an item: the menu follows each one.
+    const refresh = payload.reason === "finish" || answer.completed || answer.certificateUrl;
+    if (refresh || this.config.prerequisites) this.refreshState();
   }
 
   async refreshState() {
