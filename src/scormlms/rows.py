@@ -9,8 +9,6 @@ and ``get_db_prep_save`` of each field, and the instance state ``Model.from_db``
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -27,29 +25,8 @@ Converter = Callable[[Any, Any, Any], Any]
 
 
 def default_db() -> BaseDatabaseWrapper:
-    """This thread's default connection itself. ``django.db.connection`` is a proxy that looks
-    the connection up again at every attribute access; the hot paths pass this one around.
-
-    ``connections[alias]`` costs a few microseconds (asgiref's thread-critical ``Local`` first
-    asks asyncio whether a loop runs, by catching an exception) and a commit asks about 20 times,
-    so a thread without a running loop keeps its answer. It stays right while the handler keeps
-    its storage (``connections._connections``, compared on every call): Django makes one
-    wrapper per thread and alias and reuses it after ``close()``. With a loop running the storage
-    is per context, so the lookup is made every time.
-    """
-    if asyncio._get_running_loop() is None:
-        storage = connections._connections  # type: ignore[attr-defined]  # see the docstring
-        cached = _THREAD.__dict__
-        if cached.get("storage") is storage:
-            db: BaseDatabaseWrapper = cached["db"]
-            return db
-        db = connections[DEFAULT_DB_ALIAS]
-        cached["storage"], cached["db"] = storage, db
-        return db
+    """This thread's default connection (``django.db.connection`` is a proxy to the same)."""
     return connections[DEFAULT_DB_ALIAS]
-
-
-_THREAD = threading.local()
 
 
 def quoted(name: str) -> str:
