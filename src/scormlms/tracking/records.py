@@ -310,7 +310,6 @@ def record_override(
     before = enrolment.record_status
     if clear:
         _clear_override(enrolment)
-        enrolment.override_reason = ""
     else:
         enrolment.override_completed = completed
         enrolment.override_passed = passed
