@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,13 @@ def _data_dir(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Sessions are cached (``cached_db``); a test's database rows are rolled back, so its cache
+    entries go too."""
+    yield
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,7 +1,7 @@
 """Hand-written SQL for the hot paths, read and written with Django's own field conversions.
 
 Building a query with the ORM costs 0.3–1 ms of CPU (docs/BENCHMARKS.md, "Commit throughput");
-the commit, state and authentication paths run hundreds of times a second, so their SQL is
+the commit and state paths run hundreds of times a second, so their SQL is
 written out once with placeholders, and this module turns rows into model instances (and
 instances into parameters) exactly as the ORM would on SQLite and PostgreSQL: the converters
 and ``get_db_prep_save`` of each field, and the instance state ``Model.from_db`` gives.
@@ -15,7 +15,6 @@ from typing import Any, Generic, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, JSONField, Model
-from django.db.models.base import ModelState
 from psycopg.types.json import Jsonb
 
 from scormlms import jsoncodec
@@ -73,10 +72,8 @@ class Columns(Generic[M]):
     def load(self, row: Sequence[Any], start: int = 0) -> M | None:
         """The instance in ``row[start:start + width]``; None when its key is NULL (outer join).
 
-        Built as ``Model.from_db`` builds it, minus ``__init__``: the models read this way define
-        none and no receiver listens to their init signals (a test checks both), and on the hot
-        paths ``__init__`` cost more than the query. Columns not read are deferred, as with
-        ``only()``.
+        Built by ``Model.from_db`` from the values the ORM's converters give; columns not read
+        are deferred, as with ``only()``.
         """
         values = list(row[start : start + self.width])
         if values[self._pk_index] is None:
@@ -87,12 +84,7 @@ class Columns(Generic[M]):
             for convert in chain:
                 value = convert(value, col, conn)
             values[index] = value
-        instance = self.model.__new__(self.model)
-        instance.__dict__.update(zip(self.attnames, values, strict=True))
-        state = instance._state = ModelState()
-        state.adding = False
-        state.db = conn.alias
-        return instance
+        return self.model.from_db(conn.alias, self.attnames, values)
 
 
 def _pk(model: type[Model]) -> Field[Any, Any]:

@@ -64,8 +64,6 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    # For its clearsessions command, which clears SESSION_ENGINE's table (accounts.Session);
-    # its own django_session table is unused.
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
@@ -137,11 +135,29 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# One raw-SQL query reads a request's session and its user, and hands the user to the backend
-# below: one round trip per request instead of two, no ORM query building (docs/BENCHMARKS.md,
-# "Commit throughput").
-SESSION_ENGINE = "scormlms.accounts.sessions"
-AUTHENTICATION_BACKENDS = ["scormlms.accounts.backends.ModelBackend"]
+# Django's own sessions and auth (README "Configuration"). Sessions are database rows read
+# through a cache: with ``REDIS_URL`` (production: several workers on several hosts) the cache is
+# Redis, which every worker of every host shares; without it, a cache in the data dir, which every
+# worker of this host shares. Never a per-process cache: a logout or a password change on one
+# worker must hold on the next request to any other.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES: dict[str, dict[str, object]]
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]

@@ -5,16 +5,21 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Model
-from django.db.models.signals import post_init, pre_init
+from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 
-from scormlms.accounts.models import Session
+from scormlms import rows
 from scormlms.courses.models import Course, Enrolment
 from scormlms.tracking import hotrows
-from scormlms.tracking.models import Attempt, Certificate, LaunchSession, ScoAttempt
+from scormlms.tracking.models import (
+    Attempt,
+    AttemptEvent,
+    Certificate,
+    LaunchSession,
+    ScoAttempt,
+)
 from tests.tracking.conftest import make_course
 
 pytestmark = pytest.mark.django_db
@@ -98,15 +103,41 @@ def test_state_rows_of_a_learner_not_enrolled_and_of_no_course(learner_factory):
     assert hotrows.state_rows(stranger.user.pk, course_id="nope") is None
 
 
-@pytest.mark.parametrize(
-    "model",
-    [Attempt, Course, Enrolment, LaunchSession, ScoAttempt, Certificate, Session, get_user_model()],
-)
-def test_no_init_signal_listens_to_the_models_built_without_init(model):
-    """rows.Columns.load skips Model.__init__ (the tracking hot paths, the session store and
-    the auth backend read these models with it); that is only right while nothing hooks it."""
-    assert "__init__" not in vars(model)
-    assert not pre_init.has_listeners(model) and not post_init.has_listeners(model)
+def test_no_model_the_single_write_statement_writes_has_auto_now_fields_or_save_receivers(
+    learner_factory, monkeypatch: pytest.MonkeyPatch
+):
+    """``rows.Batch`` writes without ``Model.save``: no ``pre_save`` (``auto_now``,
+    ``auto_now_add``) and no save signals run, so no model it writes may rely on them."""
+    updated: set[type[Model]] = set()
+    inserted: set[type[Model]] = set()
+    update, insert = rows.Batch.update, rows.Batch.insert
+
+    def spy_update(self, instance, names):
+        updated.add(type(instance))
+        update(self, instance, names)
+
+    def spy_insert(self, instances, names):
+        inserted.update(type(i) for i in instances)
+        insert(self, instances, names)
+
+    monkeypatch.setattr(rows.Batch, "update", spy_update)
+    monkeypatch.setattr(rows.Batch, "insert", spy_insert)
+    ana, started = _passed_attempt(learner_factory)  # start, a passing commit: a certificate
+    ana.result(
+        started, {"cmi.success_status": "passed", "cmi.score.scaled": "0.9"}, reason="finish"
+    )
+    assert updated >= {Attempt, Enrolment, LaunchSession, ScoAttempt}
+    assert inserted >= {Attempt, AttemptEvent, Certificate, LaunchSession, ScoAttempt}
+    for model in updated | inserted:
+        for field in model._meta.concrete_fields:
+            assert not getattr(field, "auto_now", False), (model, field.name)
+            # auto_now_add is set only when a row is added
+            assert model not in inserted or not getattr(field, "auto_now_add", False), (
+                model,
+                field.name,
+            )
+        assert not pre_save.has_listeners(model), model
+        assert not post_save.has_listeners(model), model
 
 
 def test_commit_rows_know_an_attempt_has_no_certificate_without_asking_again(learner_factory):

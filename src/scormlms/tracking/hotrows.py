@@ -12,13 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scormlms.accounts.sessions import (
-    LOGIN_JOIN,
-    LOGIN_SQL,
-    LOGIN_USER_ID,
-    LOGIN_WIDTH,
-    PendingLogin,
-)
 from scormlms.courses.models import Course, Enrolment
 from scormlms.rows import Columns, default_db, key
 from scormlms.tracking.models import Attempt, Certificate, LaunchSession, ScoAttempt
@@ -119,10 +112,6 @@ _COMMIT_FROM = (
     'LEFT JOIN "tracking_certificate" cert ON cert."attempt_id" = a."id"'
 )
 _COMMIT_SQL = f'SELECT {_COMMIT_COLUMNS} {_COMMIT_FROM} WHERE a."id" = %s'
-# With the request's session and user read in the same statement (PendingLogin).
-_COMMIT_LOGIN_SQL = (
-    f'SELECT {LOGIN_SQL}, {_COMMIT_COLUMNS} {_COMMIT_FROM}{LOGIN_JOIN} WHERE a."id" = %s'
-)
 # The attempt row is the lock every writer of the attempt's rows takes. The session and SCO rows
 # are locked too, and that is what makes reading them in the same statement safe: when the
 # attempt's lock had to be waited for, PostgreSQL re-reads the newest version of every row the
@@ -140,31 +129,21 @@ class CommitRows:
     scos: list[tuple[ScoAttempt, bool]]  # without their large columns; whether bookmarked
 
 
-def commit_rows(
-    attempt_id: uuid.UUID, session_id: str, login: PendingLogin | None = None
-) -> CommitRows | None:
+def commit_rows(attempt_id: uuid.UUID, session_id: str) -> CommitRows | None:
     """Everything a commit reads, locked, in one statement; None when the attempt, the token's
-    session of that attempt or its SCO attempts are missing. With ``login``, the request's
-    session and user come along and are resolved when there are rows."""
+    session of that attempt or its SCO attempts are missing."""
     try:
         session_key = key(LaunchSession, uuid.UUID(session_id))
     except ValueError:
         return None
-    if login is None:
-        sql, params = _COMMIT_SQL, [session_key, key(Attempt, attempt_id)]
-    else:
-        sql = _COMMIT_LOGIN_SQL
-        params = [session_key, *login.params(), key(Attempt, attempt_id)]
+    sql = _COMMIT_SQL
     if default_db().features.has_select_for_update_of:
         sql += _COMMIT_LOCK
-    rows = _select(sql, params)
+    rows = _select(sql, [session_key, key(Attempt, attempt_id)])
     if not rows:
         return None
     first = rows[0]
     at = 0
-    if login is not None:
-        login.resolve(first, 0)
-        at = LOGIN_WIDTH
     attempt = ATTEMPT.load(first, at)
     course = COURSE.load(first, at + ATTEMPT.width)
     session = SESSION.load(first, at + ATTEMPT.width + COURSE.width)
@@ -198,20 +177,8 @@ _STATE_SQL = (
     'LEFT JOIN "courses_enrolment" e ON e."course_id" = c."id" AND e."learner_id" = %s '
     f"{_STATE_JOINS}"
 )
-# The learner is the one of the request's session, read in the same statement (PendingLogin).
-# One row even when there is no such course, so the login is always read: "FROM (SELECT 1)".
 _STATE_BY_PK = 'c."id" = %s'
 _STATE_BY_ID = 'c."course_id" = %s'
-_STATE_LOGIN_SQL = {
-    where: (
-        f"SELECT {LOGIN_SQL}, {_STATE_COLUMNS} FROM (SELECT 1) AS one "
-        f'LEFT JOIN "courses_course" c ON {where}{LOGIN_JOIN} '
-        'LEFT JOIN "courses_enrolment" e'
-        f' ON e."course_id" = c."id" AND e."learner_id" = {LOGIN_USER_ID} '
-        f"{_STATE_JOINS}"
-    )
-    for where in (_STATE_BY_PK, _STATE_BY_ID)
-}
 
 
 @dataclass
@@ -222,29 +189,20 @@ class StateRows:
 
 
 def state_rows(
-    learner: int | PendingLogin, *, course_pk: int | None = None, course_id: str = ""
+    learner_id: Any, *, course_pk: int | None = None, course_id: str = ""
 ) -> StateRows | None:
     """A course (by key or public id) with the learner's enrolment, current attempt, its
-    certificate and SCO results, in one statement; None when there is no such course.
-
-    ``learner`` is a user id, or the pending login of a request: then the learner is the user
-    id column of its session row, and the login is resolved when there are rows."""
+    certificate and SCO results, in one statement; None when there is no such course."""
     value: int | str
     if course_pk is not None:
         where, value = _STATE_BY_PK, course_pk
     else:
         where, value = _STATE_BY_ID, course_id
-    if isinstance(learner, PendingLogin):
-        rows = _select(_STATE_LOGIN_SQL[where], [value, *learner.params()])
-    else:
-        rows = _select(_STATE_SQL + "WHERE " + where, [learner, value])
+    rows = _select(_STATE_SQL + "WHERE " + where, [learner_id, value])
     if not rows:
         return None
     first = rows[0]
     at = 0
-    if isinstance(learner, PendingLogin):
-        learner.resolve(first, 0)
-        at = LOGIN_WIDTH
     course = COURSE.load(first, at)
     if course is None:
         return None

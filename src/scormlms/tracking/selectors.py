@@ -11,7 +11,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 
-from scormlms.accounts.sessions import PendingLogin
 from scormlms.courses.models import Course, Enrolment, Item
 from scormlms.courses.selectors import course_items
 from scormlms.scorm import outcome as rules
@@ -217,24 +216,15 @@ class EnrolmentState:
 
 def enrolment_state(
     *,
-    learner: AbstractBaseUser | PendingLogin,
+    learner: AbstractBaseUser,
     course: Course | None = None,
     course_id: str = "",
 ) -> EnrolmentState | None:
     """The learner's state in one course, given as an object or by its public id; None when
     there is no such course or the learner is not enrolled. One query (items are cached per
-    course version), the learner's session and user included when ``learner`` is a request's
-    pending login; that raises ``NotLoggedIn`` when the request has no logged-in user."""
+    course version)."""
     course_pk = course.pk if course is not None else None
-    if isinstance(learner, PendingLogin):
-        rows = hotrows.state_rows(learner, course_pk=course_pk, course_id=course_id)
-        user = learner.logged_in()
-        if rows is not None and user.pk != learner.session_user_id:
-            # The session row's user id column disagrees with its signed data, the authority:
-            # read again for the data's user.
-            rows = hotrows.state_rows(user.pk, course_pk=course_pk, course_id=course_id)
-    else:
-        rows = hotrows.state_rows(learner.pk, course_pk=course_pk, course_id=course_id)
+    rows = hotrows.state_rows(learner.pk, course_pk=course_pk, course_id=course_id)
     if rows is None or rows.enrolment is None:
         return None
     attempt = rows.enrolment.current_attempt

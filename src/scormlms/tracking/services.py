@@ -17,7 +17,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from scormlms.accounts.sessions import PendingLogin
 from scormlms.courses.models import Course, Enrolment, Item
 from scormlms.courses.selectors import course_items
 from scormlms.rows import Batch, insert_names
@@ -537,12 +536,9 @@ _SESSION_WRITE = ["finished_at", "initialized", "logged_keys"]
 
 @transaction.atomic
 def result_record(
-    *, learner: AbstractBaseUser | PendingLogin, claims: LaunchClaims, payload: ResultPayload
+    *, learner: AbstractBaseUser, claims: LaunchClaims, payload: ResultPayload
 ) -> RecordResult:
     """Store one commit (SPEC §4). A stale ``seq`` stores nothing; everything else is one write.
-
-    ``learner`` may be a request's pending login, resolved by the commit's read (one query
-    fewer); ``NotLoggedIn`` when that request has no logged-in user.
 
     The hot path of the product: one read (the attempt, its session and SCO attempts, locked,
     with its course and certificate) and one write statement, in hand-written SQL
@@ -552,12 +548,7 @@ def result_record(
         raise Forbidden("The launch token belongs to another attempt.")
     # The attempt row is the lock every writer of the attempt's rows takes; the rows read with
     # it are the newest once it is held (see hotrows), so a commit never acts on stale rows.
-    # A pending login is read by the same statement; nothing is written before it is known.
-    if isinstance(learner, PendingLogin):
-        found = hotrows.commit_rows(payload.attempt_id, claims.session_id, learner)
-        learner = learner.logged_in()
-    else:
-        found = hotrows.commit_rows(payload.attempt_id, claims.session_id)
+    found = hotrows.commit_rows(payload.attempt_id, claims.session_id)
     if claims.learner_id != learner.pk:
         raise Forbidden("The launch token belongs to another attempt.")
     if found is None:

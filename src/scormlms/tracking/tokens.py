@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 from django.core import signing
 
-from scormlms.signed import memo
-
 SALT = "scormlms.launch-token"
 MAX_AGE_SECONDS = 7 * 24 * 3600  # a learner may leave a tab open for days
 
@@ -36,7 +34,7 @@ def token_read(token: object) -> LaunchClaims:
     if not isinstance(token, str) or not token or len(token) > 500:
         raise BadToken("token is missing")
     try:
-        data = memo.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
+        data = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
     except signing.SignatureExpired as error:
         raise BadToken("token has expired; reopen the course") from error
     except signing.BadSignature as error:

@@ -1,26 +1,29 @@
-"""Carry the live sessions of Django's own session table over, so an upgrade logs nobody out.
+"""Carry the live sessions of Django's own session table over to ``accounts.Session``.
 
-Before 0001 the sessions lived in ``django_session``. Their data is signed with the same salt
-(both stores are named ``SessionStore``), so each live row is copied with the id of the user
-its data logs in. A login through Django's own ``ModelBackend`` is moved to ours, which took its
-place in AUTHENTICATION_BACKENDS (Django drops a session whose backend is no longer listed).
+This version of the product used its own session table; 0003 moves the sessions back. The data
+of both is signed with the same salt (Django salts with the store class's name, ``SessionStore``
+in both), so a row is copied with the id of the user its data logs in.
 """
 
 from typing import Any
 
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import migrations
 from django.utils import timezone
-
 
 DJANGO_BACKEND = "django.contrib.auth.backends.ModelBackend"
 OUR_BACKEND = "scormlms.accounts.backends.ModelBackend"
 
 
-def copy_live_sessions(apps: Any, schema_editor: Any) -> None:
-    from scormlms.accounts.backends import user_pk
-    from scormlms.accounts.sessions import SessionStore
+def _user_pk(user_id: Any) -> int | None:
+    try:
+        return int(user_id)
+    except (TypeError, ValueError):
+        return None
 
+
+def copy_live_sessions(apps: Any, schema_editor: Any) -> None:
     legacy = apps.get_model("sessions", "Session")
     current = apps.get_model("accounts", "Session")
     taken = set(current.objects.values_list("session_key", flat=True))
@@ -37,7 +40,7 @@ def copy_live_sessions(apps: Any, schema_editor: Any) -> None:
                 session_key=row.session_key,
                 session_data=store.encode(data),
                 expire_date=row.expire_date,
-                user_id=user_pk(data.get(SESSION_KEY)),
+                user_id=_user_pk(data.get(SESSION_KEY)),
             )
         )
     current.objects.bulk_create(rows, batch_size=500)
