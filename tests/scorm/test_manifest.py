@@ -33,6 +33,7 @@ def doc(
     ns: str = NS_12,
     version: str | None = "1.2",
     orgs_attrs: str = 'default="org"',
+    org_attrs: str = "",
     root_attrs: str = "",
     resources_attrs: str = "",
     tail: str = "",
@@ -42,11 +43,12 @@ def doc(
         if version is not None
         else ""
     )
+    org_attrs = f" {org_attrs}" if org_attrs else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="m1" version="1" {ns} {root_attrs}>
   {metadata}
   <organizations {orgs_attrs}>
-    <organization identifier="org"><title>Course</title>{items}</organization>
+    <organization identifier="org"{org_attrs}><title>Course</title>{items}</organization>
   </organizations>
   <resources {resources_attrs}>{resources}</resources>
   {tail}
@@ -616,6 +618,17 @@ def test_completion_threshold_3rd_edition_text() -> None:
     assert item.completed_by_measure is False and item.progress_weight == 1.0
 
 
+def test_completion_threshold_form_is_kept() -> None:
+    text = """<item identifier="a" identifierref="r1">
+        <adlcp:completionThreshold>0.75</adlcp:completionThreshold></item>"""
+    attribute = """<item identifier="b" identifierref="r1">
+        <adlcp:completionThreshold minProgressMeasure="0.75"/></item>"""
+    a, b = parse_manifest(doc2004(text + attribute)).launchable_items()
+    assert a.completion_threshold == b.completion_threshold == 0.75
+    assert a.completion_threshold_is_text is True
+    assert b.completion_threshold_is_text is False
+
+
 def test_completion_threshold_4th_edition_attributes() -> None:
     items = """<item identifier="i1" identifierref="r1">
         <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0.6"
@@ -726,6 +739,60 @@ def test_organization_sequencing_is_kept() -> None:
     items = ITEM + f"<imsss:sequencing>{control}</imsss:sequencing>"
     m = parse_manifest(doc2004(items))
     assert "controlMode" in m.organization.sequencing_xml
+
+
+def test_hide_lms_ui_values_in_order_without_repeats() -> None:
+    items = """<item identifier="i1" identifierref="r1"><title>L</title>
+        <adlnav:presentation><adlnav:navigationInterface>
+          <adlnav:hideLMSUI>continue</adlnav:hideLMSUI>
+          <adlnav:hideLMSUI>previous</adlnav:hideLMSUI>
+          <adlnav:hideLMSUI>continue</adlnav:hideLMSUI>
+          <adlnav:hideLMSUI>help</adlnav:hideLMSUI>
+          <adlnav:hideLMSUI> suspendAll </adlnav:hideLMSUI>
+        </adlnav:navigationInterface></adlnav:presentation></item>"""
+    m = parse_manifest(doc2004(items))
+    assert only_item(m).hide_lms_ui == ("continue", "previous", "suspendAll")
+    assert any("'help'" in w and "hideLMSUI" in w for w in m.warnings)
+
+
+def test_no_presentation_hides_nothing() -> None:
+    assert only_item(parse_manifest(doc2004())).hide_lms_ui == ()
+
+
+def test_shared_data_maps_with_defaults() -> None:
+    items = """<item identifier="i1" identifierref="r1"><title>L</title>
+        <adlcp:data>
+          <adlcp:map targetID="notes" readSharedData="true" writeSharedData="true"/>
+          <adlcp:map targetID="defaults"/>
+          <adlcp:map targetID="read_never" readSharedData="false"/>
+          <adlcp:map readSharedData="true"/>
+        </adlcp:data></item>"""
+    m = parse_manifest(doc2004(items, version="2004 4th Edition"))
+    assert only_item(m).shared_data == (
+        mf.SharedDataMap(target_id="notes", read_shared_data=True, write_shared_data=True),
+        mf.SharedDataMap(target_id="defaults", read_shared_data=True, write_shared_data=False),
+        mf.SharedDataMap(target_id="read_never", read_shared_data=False, write_shared_data=False),
+    )
+    assert any("without targetID" in w for w in m.warnings)
+
+
+@pytest.mark.parametrize(
+    ("org_attrs", "objectives", "shared_data"),
+    [
+        ("", True, True),
+        ('adlseq:objectivesGlobalToSystem="false"', False, True),
+        ('adlcp:sharedDataGlobalToSystem="false"', True, False),
+        (
+            'adlseq:objectivesGlobalToSystem="false" adlcp:sharedDataGlobalToSystem="0"',
+            False,
+            False,
+        ),
+    ],
+)
+def test_global_to_system_flags(org_attrs: str, objectives: bool, shared_data: bool) -> None:
+    org = parse_manifest(doc2004(org_attrs=org_attrs)).organization
+    assert org.objectives_global_to_system is objectives
+    assert org.shared_data_global_to_system is shared_data
 
 
 # --------------------------------------------------------------------------- JSON

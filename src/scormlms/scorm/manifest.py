@@ -55,11 +55,13 @@ __all__ = [
     "NO_ORGANIZATIONS",
     "SCO_WITHOUT_HREF",
     "UNSAFE_XML",
+    "HIDE_LMS_UI",
     "Item",
     "Manifest",
     "Organization",
     "Resource",
     "ScormType",
+    "SharedDataMap",
     "Standard",
     "build_launch_url",
     "parse_manifest",
@@ -134,6 +136,17 @@ class Resource:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SharedDataMap:
+    """An ``adlcp:map`` inside an item's ``adlcp:data`` (SCORM 2004 4th ed. CAM, shared data):
+    the SCO sees the bucket ``target_id`` as ``adl.data``. Defaults from adlcp_v1p3.xsd
+    (mapType): read true, write false."""
+
+    target_id: str
+    read_shared_data: bool = True
+    write_shared_data: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class Item:
     """An ``<item>`` of the default organization, with its children.
 
@@ -144,7 +157,9 @@ class Item:
       ``imsss:limitConditions@attemptAbsoluteDurationLimit`` (ISO 8601 duration).
     * ``completion_threshold``: 2004 3rd ed. ``adlcp:completionThreshold`` text, or the 4th
       ed. ``minProgressMeasure`` attribute when given; ``completed_by_measure`` and
-      ``progress_weight`` are the 4th ed. attributes with their defaults (false, 1.0).
+      ``progress_weight`` are the 4th ed. attributes with their defaults (false, 1.0);
+      ``completion_threshold_is_text`` says the threshold came in the 3rd ed. form (a decimal
+      as the element's text), which has no ``completedByMeasure`` switch.
     * ``satisfied_by_measure`` / ``min_normalized_measure``: the primary objective's
       attribute and element (``None`` when absent; IMS SS default is 1.0, see
       :attr:`scaled_passing_score`).
@@ -154,6 +169,9 @@ class Item:
     * ``prerequisites`` / ``prerequisites_type``: SCORM 1.2 ``adlcp:prerequisites`` text and
       its ``type`` (``aicc_script`` when the attribute is missing: the only type the CAM
       defines); :mod:`scormlms.scorm.prerequisites` reads them.
+    * ``hide_lms_ui``: the ``adlnav:presentation/navigationInterface/hideLMSUI`` values, in
+      document order without repeats (SCORM 2004 CAM, ADL navigation extensions).
+    * ``shared_data``: the ``adlcp:data/adlcp:map`` entries (SCORM 2004 4th ed. CAM).
     """
 
     identifier: str
@@ -183,6 +201,9 @@ class Item:
     sequencing_xml: str = ""
     prerequisites: str = ""
     prerequisites_type: str = ""
+    completion_threshold_is_text: bool = False
+    hide_lms_ui: tuple[str, ...] = ()
+    shared_data: tuple[SharedDataMap, ...] = ()
 
     @property
     def is_launchable(self) -> bool:
@@ -204,10 +225,18 @@ class Item:
 
 @dataclass(frozen=True, kw_only=True)
 class Organization:
+    """The default ``<organization>``. ``objectives_global_to_system`` is
+    ``adlseq:objectivesGlobalToSystem`` and ``shared_data_global_to_system`` is
+    ``adlcp:sharedDataGlobalToSystem``: whether global objectives / shared data buckets are
+    shared with other courses of the learner (true, the XSD default) or belong to this
+    course only."""
+
     identifier: str
     title: str
     items: tuple[Item, ...]
     sequencing_xml: str = ""
+    objectives_global_to_system: bool = True
+    shared_data_global_to_system: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -671,6 +700,7 @@ def _parse_item(el: ET.Element, ctx: _Context) -> Item:
     # 4th ed. CAM an empty element with attributes completedByMeasure (default false),
     # minProgressMeasure (default 1.0) and progressWeight (default 1.0).
     threshold = None
+    threshold_is_text = False
     completed_by_measure = False
     progress_weight = 1.0
     ct = _child_ci(el, "completionThreshold")
@@ -680,6 +710,7 @@ def _parse_item(el: ET.Element, ctx: _Context) -> Item:
             threshold = _float(ct.get("minProgressMeasure"), what, warnings)
         else:
             threshold = _float(_text(ct), what, warnings)
+            threshold_is_text = threshold is not None
         completed_by_measure = _xs_bool(ct.get("completedByMeasure"), False)
         weight = _float(ct.get("progressWeight"), f"{what} progressWeight", warnings)
         progress_weight = 1.0 if weight is None else weight
@@ -750,7 +781,56 @@ def _parse_item(el: ET.Element, ctx: _Context) -> Item:
         sequencing_xml=_serialise(seq),
         prerequisites=prerequisites,
         prerequisites_type=prerequisites_type,
+        completion_threshold_is_text=threshold_is_text,
+        hide_lms_ui=_hide_lms_ui(el, label, warnings),
+        shared_data=_shared_data(el, label, warnings),
     )
+
+
+# adlnav_v1p3.xsd, hideLMSUIType.
+HIDE_LMS_UI = ("abandon", "continue", "exit", "previous", "suspendAll", "exitAll", "abandonAll")
+
+
+def _hide_lms_ui(el: ET.Element, label: str, warnings: list[str]) -> tuple[str, ...]:
+    """``adlnav:presentation/adlnav:navigationInterface/adlnav:hideLMSUI`` (SCORM 2004 CAM,
+    ADL navigation extensions): the LMS controls the SCO asks to hide while it is shown."""
+    interface = _child(_child(el, "presentation"), "navigationInterface")
+    found: list[str] = []
+    for hide in _children(interface, "hideLMSUI") if interface is not None else []:
+        value = _text(hide) or ""
+        if value not in HIDE_LMS_UI:
+            warnings.append(
+                f"{label} asks to hide {value!r} (adlnav:hideLMSUI), which is not one of "
+                f"{', '.join(HIDE_LMS_UI)}; it is ignored."
+            )
+        elif value not in found:
+            found.append(value)
+    return tuple(found)
+
+
+def _shared_data(el: ET.Element, label: str, warnings: list[str]) -> tuple[SharedDataMap, ...]:
+    """``adlcp:data/adlcp:map`` (SCORM 2004 4th ed. CAM): the shared data buckets of the
+    item's SCO, with the adlcp_v1p3.xsd defaults (readSharedData true, writeSharedData false)."""
+    data = _child(el, "data")
+    maps: list[SharedDataMap] = []
+    for entry in _children(data, "map") if data is not None else []:
+        target = (entry.get("targetID") or "").strip()
+        if not target:
+            warnings.append(f"{label} has an adlcp:map without targetID; it is ignored.")
+            continue
+        maps.append(
+            SharedDataMap(
+                target_id=target,
+                read_shared_data=_xs_bool(entry.get("readSharedData"), True),
+                write_shared_data=_xs_bool(entry.get("writeSharedData"), False),
+            )
+        )
+    return tuple(maps)
+
+
+def _local_attr(el: ET.Element, name: str) -> str | None:
+    """An attribute by local name, whatever its namespace prefix (``adlseq:``/``adlcp:``)."""
+    return next((v for k, v in el.attrib.items() if _local(k) == name), None)
 
 
 def _prerequisites(el: ET.Element, ctx: _Context, label: str) -> tuple[str, str]:
@@ -884,6 +964,11 @@ def parse_manifest(data: bytes, files: Collection[str] | None = None) -> Manifes
             _effective_sequencing(
                 _seq_child(org_el, "sequencing"), ctx.collection, warnings, "The organization"
             )
+        ),
+        # adlseq_v1p3.xsd and adlcp_v1p3.xsd: both attributes default to true.
+        objectives_global_to_system=_xs_bool(_local_attr(org_el, "objectivesGlobalToSystem"), True),
+        shared_data_global_to_system=_xs_bool(
+            _local_attr(org_el, "sharedDataGlobalToSystem"), True
         ),
     )
     identifier = (root.get("identifier") or "").strip()
