@@ -50,6 +50,11 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Retired keys, still accepted for what they signed (Django moves a session signed with one to
+# the new key on its next request): README "Configuration".
+SECRET_KEY_FALLBACKS = [
+    k.strip() for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
 DEBUG = _env_bool("DEBUG")
 ALLOWED_HOSTS = [
     h.strip()
