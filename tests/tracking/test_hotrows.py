@@ -10,8 +10,8 @@ from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 
-from scormlms import rows
 from scormlms.courses.models import Course, Enrolment
+from scormlms.rows import Batch
 from scormlms.tracking import hotrows
 from scormlms.tracking.models import (
     Attempt,
@@ -110,7 +110,7 @@ def test_no_model_the_single_write_statement_writes_has_auto_now_fields_or_save_
     ``auto_now_add``) and no save signals run, so no model it writes may rely on them."""
     updated: set[type[Model]] = set()
     inserted: set[type[Model]] = set()
-    update, insert = rows.Batch.update, rows.Batch.insert
+    update, insert = Batch.update, Batch.insert
 
     def spy_update(self, instance, names):
         updated.add(type(instance))
@@ -120,8 +120,8 @@ def test_no_model_the_single_write_statement_writes_has_auto_now_fields_or_save_
         inserted.update(type(i) for i in instances)
         insert(self, instances, names)
 
-    monkeypatch.setattr(rows.Batch, "update", spy_update)
-    monkeypatch.setattr(rows.Batch, "insert", spy_insert)
+    monkeypatch.setattr(Batch, "update", spy_update)
+    monkeypatch.setattr(Batch, "insert", spy_insert)
     ana, started = _passed_attempt(learner_factory)  # start, a passing commit: a certificate
     ana.result(
         started, {"cmi.success_status": "passed", "cmi.score.scaled": "0.9"}, reason="finish"
