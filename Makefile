@@ -5,7 +5,7 @@ PYTHON ?= python3
 # Debian packages: the certificate fonts (settings.CERTIFICATE_FONTS); the tests also read PDFs
 # with poppler-utils and drive Chromium.
 DEBIAN_PACKAGES := fonts-noto-core fonts-noto-cjk
-TEST_DEBIAN_PACKAGES := $(DEBIAN_PACKAGES) poppler-utils chromium
+TEST_DEBIAN_PACKAGES := $(DEBIAN_PACKAGES) poppler-utils chromium haproxy
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
