@@ -967,6 +967,8 @@ for (const { settings, steps } of scenarios) {
     let value = {};
     if (kind === "nav") {
       value = api.processNavigationRequest(arg, extra);
+    } else if (kind === "status") {
+      value = api.getActivityTrackingData(arg).completionStatus;
     } else {  // one SCO session: read (null) or write the elements, then end it
       api.Initialize("");
       for (const [element, v] of Object.entries(arg)) {
@@ -1068,18 +1070,40 @@ def test_engine_runs_the_converted_golf_trees(tmp_path: Path) -> None:
 
 
 def test_engine_takes_the_edge_case_shapes(tmp_path: Path) -> None:
-    """Percent rollup, measure thresholds, skip rules and maps do not upset the engine."""
-    rules = """<imsss:sequencingRules><imsss:preConditionRule><imsss:ruleConditions>
+    """A percent rollup counts in percent, a measure threshold and a skip rule load, and a
+    server-side "once" shuffle is not shuffled again by the engine."""
+    skip = """<imsss:sequencingRules><imsss:preConditionRule><imsss:ruleConditions>
         <imsss:ruleCondition condition="objectiveMeasureGreaterThan" measureThreshold="0.5"/>
         </imsss:ruleConditions><imsss:ruleAction action="skip"/></imsss:preConditionRule>
       </imsss:sequencingRules>"""
-    rollup = """<imsss:controlMode flow="true"/><imsss:rollupRules>
+    half = """<imsss:controlMode flow="true"/><imsss:rollupRules>
         <imsss:rollupRule childActivitySet="atLeastPercent" minimumPercent="0.5">
           <imsss:rollupConditions><imsss:rollupCondition condition="completed"/>
           </imsss:rollupConditions><imsss:rollupAction action="completed"/></imsss:rollupRule>
       </imsss:rollupRules>"""
-    items = leaf("a", rules) + leaf("b") + f"<imsss:sequencing>{rollup}</imsss:sequencing>"
-    settings = convert("", org=items).settings
-    steps = [["nav", "start"], ["sco", {"cmi.completion_status": "completed"}, "continue"]]
-    (run,) = run_engine(tmp_path, [(settings, steps)])
-    assert run["results"] == [[True, "a"], [{}, "b"]]
+    items = leaf("a", skip) + leaf("b") + leaf("c") + f"<imsss:sequencing>{half}</imsss:sequencing>"
+    done = {"cmi.completion_status": "completed"}
+    percent = [
+        ["nav", "start"],
+        ["sco", done, "continue"],
+        ["status", "org"],  # 1 of 3 is less than 50 %
+        ["sco", done, "continue"],
+        ["status", "org"],  # 2 of 3
+    ]
+    shuffle_once = '<imsss:controlMode flow="true"/><imsss:randomizationControls '
+    shuffle_once += 'randomizationTiming="once" reorderChildren="true"/>'
+    bank_items = cluster("bank", leaf("q1") + leaf("q2") + leaf("q3"), shuffle_once)
+    bank_tree = convert(
+        bank_items, org='<imsss:sequencing><imsss:controlMode flow="true"/></imsss:sequencing>'
+    ).settings["activityTree"]
+    shuffled = apply_selection_record(bank_tree, {"bank": ["q3", "q1", "q2"]})
+    walk = [["nav", "start"], ["sco", done, "continue"], ["sco", done, "continue"]]
+    runs = run_engine(
+        tmp_path,
+        [(convert("", org=items).settings, percent), ({"activityTree": shuffled}, walk)],
+    )
+    (start, first, one_third, second, two_thirds) = runs[0]["results"]
+    assert (start, first, second) == ([True, "a"], [{}, "b"], [{}, "c"])
+    assert one_third[0] != "completed"  # minimumPercent 0.5 read as 0.5 % would complete it
+    assert two_thirds[0] == "completed"
+    assert runs[1]["delivered"] == ["q3", "q1", "q2"]
