@@ -396,7 +396,7 @@ def test_random_test() -> None:
     assert controls["selectionTiming"] == "never" and "selectCount" not in controls
     assert "reorderChildren" not in controls  # the engine's own "done" flag stays unset
     assert posttest["attemptLimit"] == 2
-    retry_rules = [r for r in posttest["sequencingRules"]["postConditionRules"]]
+    retry_rules = posttest["sequencingRules"]["postConditionRules"]
     assert [r["action"] for r in retry_rules] == ["retry", "retry", "exitAll"]
     assert [r["conditionCombination"] for r in retry_rules] == ["all", "all", "any"]
     assert posttest["rollupRules"]["rules"][1] == {
