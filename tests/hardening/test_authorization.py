@@ -98,6 +98,13 @@ MATRIX = [
     Row("POST",   "/lms/attempt/start",               "start",           401, 200, 200, 403, 200),
     Row("POST",   "/lms/attempt/start",               "start-nope",      401, 404, 404, 404, 404),
     Row("GET",    "/lms/attempt/start",               "",                401, 405, 405, 405, 405),
+    # a sequenced course's attempt (SPEC §11); c1 has no sequencing: 400 naming courseId
+    Row("POST",   "/lms/attempt/open",                "start",           401, 400, 400, 400, 400),
+    Row("POST",   "/lms/attempt/open",                "start-nope",      401, 404, 404, 404, 404),
+    Row("GET",    "/lms/attempt/open",                "",                401, 405, 405, 405, 405),
+    Row("POST",   "/api/scorm/sequencing",            "sequencing",      401, 400, 403, 403, 403),
+    Row("POST",   "/api/scorm/sequencing",            "sequencing-tokenB", 401, 403, 403, 403, 403),
+    Row("GET",    "/api/scorm/sequencing",            "",                401, 405, 405, 405, 405),
     Row("POST",   "/api/scorm/result",                "result",          401, 200, 403, 403, 403),
     Row("POST",   "/api/scorm/result",                "result-tokenB",   401, 403, 403, 403, 403),
     Row("POST",   "/api/scorm/result",                "result-finished", 401, 409, 403, 403, 403),
@@ -141,6 +148,7 @@ MATRIX = [
 NO_CSRF = [
     #  method  path                            body         who      status
     ("POST",   "/lms/attempt/start",           "start",     "A",     403),
+    ("POST",   "/lms/attempt/open",            "start",     "A",     403),
     ("POST",   "/courses/open/enrol/",         "",          "C",     403),
     ("POST",   "/accounts/logout/",            "",          "A",     403),
     ("POST",   "/api/courses",                 "upload",    "staff", 403),
@@ -151,6 +159,7 @@ NO_CSRF = [
     ("POST",   "/api/scorm/result",            "result",    "A",     200),
     ("POST",   "/scorm/runtime/commit",        "commit",    "A",     200),
     ("POST",   "/lms/attempt/discard",         "discard",   "A",     200),
+    ("POST",   "/api/scorm/sequencing",        "sequencing", "A",    400),
 ]
 # fmt: on
 
@@ -232,6 +241,18 @@ def build_world() -> World:
             "token": started_a["launch"]["token"],
         },
         "discard-tokenB": lambda: {"attemptId": started_a["attemptId"], "token": token_b},
+        "sequencing": lambda: {
+            "attemptId": started_a["attemptId"],
+            "token": started_a["launch"]["token"],
+            "seq": 1,
+            "state": "{}",
+        },
+        "sequencing-tokenB": lambda: {
+            "attemptId": started_a["attemptId"],
+            "token": token_b,
+            "seq": 1,
+            "state": "{}",
+        },
         "upload": lambda: {"file": SimpleUploadedFile("course.zip", package())},
         "enrol-cai": lambda: {"usernames": "cai"},
         "settings": lambda: {

@@ -36,6 +36,12 @@ class Course(models.Model):
     content_key = models.CharField(max_length=255)
     manifest = models.JSONField(default=dict)
     warnings = models.JSONField(default=list)
+    # SCORM 2004 sequencing (SPEC §11, ``scorm.sequencing``): the engine's settings and each
+    # activity's launch URL, {"settings": {...}, "launchUrls": {...}}; None when the manifest
+    # declares no sequencing (the free table of contents, as for every 1.2 course).
+    sequencing = models.JSONField(null=True, blank=True)
+    # Whether ``sequencing`` is set: the commit path reads this flag, never the JSON.
+    sequenced = models.BooleanField(default=False)
     relaunch_policy = models.CharField(
         max_length=8, choices=RelaunchPolicy.choices, default=RelaunchPolicy.RESUME
     )

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,6 +22,7 @@ from scormlms.scorm import prerequisites
 from scormlms.scorm.errors import PackageError
 from scormlms.scorm.manifest import Manifest, parse_manifest
 from scormlms.scorm.package import Limits, extract_package
+from scormlms.scorm.sequencing import build_sequencing
 
 log = logging.getLogger("scormlms.courses")
 
@@ -109,6 +110,20 @@ def course_import(
     return ImportResult(course=course, created=old_key is None, warnings=tuple(manifest.warnings))
 
 
+def sequencing_of(manifest: Manifest) -> dict[str, Any] | None:
+    """What ``Course.sequencing`` keeps of a manifest: None without sequencing (SPEC §11)."""
+    converted = build_sequencing(manifest)
+    if not converted.has_sequencing:
+        return None
+    return {
+        "settings": converted.settings,
+        "launchUrls": converted.launch_urls,
+        "objectivesGlobalToSystem": converted.objectives_global_to_system,
+        "sharedDataGlobalToSystem": converted.shared_data_global_to_system,
+        "warnings": list(converted.warnings),
+    }
+
+
 def _free_course_id(base: str) -> str:
     candidate, n = base, 1
     while Course.objects.filter(course_id=candidate).exists():
@@ -138,6 +153,10 @@ def _save_course(
     course.content_key = key
     course.manifest = manifest.to_json()
     course.warnings = list(manifest.warnings)
+    course.sequencing = sequencing_of(manifest)
+    course.sequenced = course.sequencing is not None
+    if course.sequencing is not None:
+        course.warnings += course.sequencing.pop("warnings")
     course.save()
     return course, old_key
 

@@ -22,7 +22,13 @@ from scormlms.courses.selectors import course_items
 from scormlms.jsonapi import json_error, json_methods, json_response
 from scormlms.tracking import hotrows, selectors, services
 from scormlms.tracking.models import Attempt
-from scormlms.tracking.payloads import PayloadError, bad_text, json_body, result_payload
+from scormlms.tracking.payloads import (
+    PayloadError,
+    bad_text,
+    json_body,
+    result_payload,
+    sequencing_payload,
+)
 from scormlms.tracking.tokens import BadToken, token_read
 
 JsonView = Callable[..., HttpResponseBase]
@@ -113,6 +119,62 @@ def attempt_start(request: HttpRequest) -> HttpResponse:
                 "learnerName": services.scorm_learner_name(request.user),  # type: ignore[arg-type]
                 "items": items,
             },
+        }
+    )
+
+
+@json_methods("POST")
+@json_errors
+def attempt_open(request: HttpRequest) -> HttpResponse:
+    """``POST /lms/attempt/open {courseId, attemptId?}`` (CSRF-protected): a sequenced course's
+    attempt and what its engine starts from (SPEC §11); the player then starts the activity
+    the engine delivers."""
+    body = json_body(request.body)
+    course = _course(body.get("courseId"))
+    result = services.attempt_open(
+        learner=_learner(request), course=course, attempt_id=_optional_uuid(body, "attemptId")
+    )
+    attempt = result.attempt
+    return json_response(
+        {
+            "ok": True,
+            "attemptId": str(attempt.id),
+            "status": attempt.status,
+            "created": result.created,
+            "review": attempt.closed,
+            "sequencing": {
+                "activityTree": attempt.sequencing_tree,
+                "state": attempt.sequencing_state or None,
+                "seq": attempt.sequencing_seq,
+            },
+        }
+    )
+
+
+@csrf_exempt  # the launch token stands in for the CSRF header, as for results (SPEC §8)
+@json_methods("POST")
+@json_errors
+def sequencing_save(request: HttpRequest) -> HttpResponse:
+    """``POST /api/scorm/sequencing {attemptId, token, seq, state, activities, choice, ended}``
+    — the engine's state after a delivery or the end of the sequencing session (SPEC §11)."""
+    body = json_body(request.body)
+    claims = token_read(_launch_token(request, body))
+    payload = sequencing_payload(body)
+    saved = services.sequencing_save(learner=_learner(request), claims=claims, payload=payload)
+    attempt = saved.attempt
+    return json_response(
+        {
+            "ok": True,
+            "attemptId": str(attempt.id),
+            "seq": attempt.sequencing_seq if saved.stale else payload.seq,
+            "stale": saved.stale,
+            "review": saved.review,
+            "status": attempt.status,
+            "completed": attempt.completed,
+            "passed": attempt.passed,
+            "progressPercent": attempt.progress_percent,
+            "scorePercent": attempt.score_percent,
+            "certificateUrl": selectors.certificate_url(selectors.attempt_certificate(attempt)),
         }
     )
 

@@ -16,9 +16,15 @@ from scormlms.courses.models import Course, Enrolment
 from scormlms.rows import Columns, default_db, key
 from scormlms.tracking.models import Attempt, Certificate, LaunchSession, ScoAttempt
 
+# Never the sequencing tree, state and activity data: tens of KB that only the sequencing
+# endpoints read.
 ATTEMPT = Columns(
     Attempt,
-    [f.name for f in Attempt._meta.concrete_fields],
+    [
+        f.name
+        for f in Attempt._meta.concrete_fields
+        if f.name not in ("sequencing_tree", "sequencing_state", "sequencing_activities")
+    ],
     alias="a",
 )
 # Every column the services and the certificate read; never the manifest or warnings.
@@ -35,6 +41,7 @@ COURSE = Columns(
         "max_attempts",
         "new_attempt_when",
         "grading",
+        "sequenced",
         "updated_at",
     ],
     alias="c",

@@ -38,6 +38,14 @@ class Attempt(models.Model):
     commit_count = models.PositiveIntegerField(default=0)
     # Staff reset the learner's attempts (SPEC §6): kept in history, counted for nothing.
     reset = models.BooleanField(default=False)
+    # SCORM 2004 sequencing (SPEC §11), for a course with sequencing only: this attempt's
+    # activity tree (selection and randomization applied when it was created), the engine's
+    # serialized state with the seq number of the save that wrote it (a stale save never rolls
+    # it back), and each activity's tracking data and choice validity as of that save.
+    sequencing_tree = models.JSONField(null=True, blank=True)
+    sequencing_state = models.TextField(blank=True)
+    sequencing_seq = models.PositiveBigIntegerField(default=0)
+    sequencing_activities = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

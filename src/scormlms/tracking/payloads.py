@@ -247,3 +247,92 @@ def _nav_request(raw: object) -> str:
             "abandonAll, suspendAll, _none_, or {target=<id>}choice / jump",
         )
     return raw
+
+
+# ------------------------------------------------------------------------------- sequencing
+
+MAX_STATE_CHARS = 900_000  # the engine's state: ~45 KB for 6 activities, ~270 KB for 100
+MAX_ACTIVITIES = 5000
+_ACTIVITY_KEYS = {"completionStatus", "successStatus", "score", "progressMeasure"}
+
+
+@dataclass(frozen=True)
+class SequencingPayload:
+    """``POST /api/scorm/sequencing``: the engine's state after a delivery or a session end."""
+
+    attempt_id: uuid.UUID
+    seq: int
+    state: str  # the engine's serializeSequencingState(), a JSON object as text
+    activities: dict[str, dict[str, Any]]  # activity id → its tracking data
+    choice: dict[str, bool]  # activity id → whether a choice of it is valid now
+    ended: str  # why the sequencing session ended ("" while it goes on)
+
+
+def _activity(raw: Any, name: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise PayloadError(name, "must be an object")
+    unknown = set(raw) - _ACTIVITY_KEYS
+    if unknown:
+        raise PayloadError(f"{name}.{sorted(unknown)[0]}", "is not a tracking field")
+    for key in ("completionStatus", "successStatus"):
+        if not isinstance(raw.get(key, ""), str) or len(raw.get(key, "")) > 32:
+            raise PayloadError(f"{name}.{key}", "must be a status of at most 32 characters")
+    for key in ("score", "progressMeasure"):
+        value = raw.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise PayloadError(f"{name}.{key}", "must be a number or null")
+    return dict(raw)
+
+
+def sequencing_payload(body: Mapping[str, Any]) -> SequencingPayload:
+    raw_id = body.get("attemptId")
+    try:
+        attempt_id = uuid.UUID(str(raw_id)) if raw_id else None
+    except ValueError:
+        attempt_id = None
+    if attempt_id is None:
+        raise PayloadError("attemptId", "is required and must be a UUID")
+    seq = body.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
+        raise PayloadError("seq", f"is required and must be a whole number from 1 to {MAX_SEQ}")
+    state = body.get("state")
+    if not isinstance(state, str) or not state or len(state) > MAX_STATE_CHARS:
+        raise PayloadError("state", f"must be text of 1 to {MAX_STATE_CHARS} characters")
+    try:
+        parsed = jsoncodec.loads(state)
+    except ValueError as error:
+        raise PayloadError("state", "must be the engine's state as JSON text") from error
+    if not isinstance(parsed, dict):
+        raise PayloadError("state", "must be the engine's state as JSON text")
+    activities = body.get("activities", {})
+    if not isinstance(activities, dict) or len(activities) > MAX_ACTIVITIES:
+        raise PayloadError(
+            "activities", f"must be an object of at most {MAX_ACTIVITIES} activities"
+        )
+    checked = {
+        str(k): _activity(v, f"activities.{k}") for k, v in activities.items() if len(k) <= 255
+    }
+    choice = body.get("choice", {})
+    if not isinstance(choice, dict) or len(choice) > MAX_ACTIVITIES:
+        raise PayloadError("choice", "must be an object of activity id → true / false")
+    valid: dict[str, bool] = {}
+    for key, value in choice.items():
+        if value in (True, "true"):
+            valid[str(key)] = True
+        elif value in (False, "false"):
+            valid[str(key)] = False
+        else:
+            raise PayloadError(f"choice.{key}", "must be true or false")
+    ended = body.get("ended", "")
+    if ended not in ("", "end_of_content", "exit_all", "abandon_all", "suspend_all"):
+        raise PayloadError(
+            "ended", "must be one of end_of_content, exit_all, abandon_all, suspend_all or empty"
+        )
+    return SequencingPayload(
+        attempt_id=attempt_id,
+        seq=seq,
+        state=state,
+        activities=checked,
+        choice=valid,
+        ended=ended,
+    )

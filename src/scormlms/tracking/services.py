@@ -7,6 +7,7 @@ commit and re-derives everything, ``attempt_discard`` is the player's "Don't sav
 from __future__ import annotations
 
 import logging
+import random
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,9 +27,11 @@ from scormlms.scorm.duration import add_session_time
 from scormlms.scorm.preload import preload_tree
 from scormlms.scorm.record import attempt_limit_reached
 from scormlms.scorm.rollup import CourseOutcome, TrackedItem, aggregate
+from scormlms.scorm.sequenced_outcome import SequencedOutcome, sequenced_outcome
+from scormlms.scorm.sequencing import select_and_randomize
 from scormlms.tracking import certificates, hotrows, records
 from scormlms.tracking.models import Attempt, AttemptEvent, LaunchSession, ScoAttempt
-from scormlms.tracking.payloads import PayloadError, ResultPayload
+from scormlms.tracking.payloads import PayloadError, ResultPayload, SequencingPayload
 from scormlms.tracking.tokens import LaunchClaims, token_make
 
 log = logging.getLogger("scormlms.tracking")
@@ -61,6 +64,10 @@ KEY_COLUMNS: dict[str, dict[str, str]] = {
 }
 # Where each standard keeps the key values inside the CMI tree (SPEC §4 names without "cmi.").
 _TREE_PATHS = {name: tuple(name.split(".")[1:]) for c in KEY_COLUMNS.values() for name in c}
+
+
+# The attempt's sequencing columns (SPEC §11): only the sequencing endpoints read them.
+SEQUENCING_COLUMNS = ("sequencing_tree", "sequencing_state", "sequencing_activities")
 
 
 def key_values(sco: ScoAttempt) -> dict[str, str]:
@@ -204,8 +211,19 @@ def _recompute_attempt(
     now: datetime,
     events: Events,
 ) -> None:
-    """Re-derive the course-level values (SPEC §5) and close the attempt on completion."""
-    result = course_outcome(items, outcomes)
+    """Re-derive the course-level values (SPEC §5) and close the attempt on completion.
+
+    A sequenced course's come from the engine's rollup instead (SPEC §11, ``sequencing_save``)
+    once the engine has saved its state; until then (a client that runs no engine, such as the
+    seed's commit door) the §5 aggregation stands in."""
+    if course.sequenced and attempt.sequencing_seq > 0:
+        return
+    _apply_course_result(attempt, course_outcome(items, outcomes), now, events)
+
+
+def _apply_course_result(
+    attempt: Attempt, result: CourseOutcome | SequencedOutcome, now: datetime, events: Events
+) -> None:
     if attempt.status == Attempt.Status.COMPLETED:
         # A finished attempt still takes commits (a leftover SCO, a score after the status)
         # but keeps what it achieved: a pass is never taken back (SPEC §6).
@@ -335,18 +353,25 @@ def attempt_start(
     raise Conflict("Could not open an attempt; please retry.")
 
 
-@transaction.atomic
-def _attempt_start(
-    *, learner: AbstractBaseUser, course: Course, item_id: str | None, attempt_id: uuid.UUID | None
-) -> StartResult:
-    now = timezone.now()
-    events = Events()
+@dataclass
+class _Opened:
+    attempt: Attempt
+    created: bool
+    writes: Batch  # the new attempt's rows and the enrolment's changes, not sent yet
+
+
+def _open_attempt(
+    learner: AbstractBaseUser, course: Course, attempt_id: uuid.UUID | None, now: datetime
+) -> _Opened:
+    """The attempt a launch plays in: the open one, the finished current one (reviewed), or a
+    new one (SPEC §6). Call inside a transaction; the caller sends ``writes``."""
     enrolment = _enrolment(learner, course)
     # Every attempt of the learner's record, locked: the open one is resumed, a finished one
     # reviewed, and the record of a new one derived here (scormlms.scorm.record).
     attempts = list(
         Attempt.objects.select_for_update()
         .filter(learner_id=learner.pk, course=course, reset=False)
+        .defer(*SEQUENCING_COLUMNS)
         .order_by("launched_at")
     )
     open_attempt = next((a for a in attempts if not a.closed), None)
@@ -383,6 +408,8 @@ def _attempt_start(
         attempt = Attempt(
             learner_id=learner.pk, course=course, status=Attempt.Status.IN_PROGRESS, launched_at=now
         )
+        if course.sequenced:
+            attempt.sequencing_tree = _new_activity_tree(course, attempts)
         writes.insert([attempt], insert_names(Attempt))
         created = True
         # A new attempt grades nothing yet: the record keeps its attempt (and certificate)
@@ -396,7 +423,17 @@ def _attempt_start(
         enrolment_changes.append("current_attempt")
     if enrolment_changes:
         writes.update(enrolment, enrolment_changes)
+    return _Opened(attempt=attempt, created=created, writes=writes)
 
+
+@transaction.atomic
+def _attempt_start(
+    *, learner: AbstractBaseUser, course: Course, item_id: str | None, attempt_id: uuid.UUID | None
+) -> StartResult:
+    now = timezone.now()
+    events = Events()
+    opened = _open_attempt(learner, course, attempt_id, now)
+    attempt, created, writes = opened.attempt, opened.created, opened.writes
     scos = {} if created else {s.item_id: s for s in attempt.sco_attempts.all()}
     item = _pick_item(course, item_id, scos, closed=attempt.closed)
     asset = item.scorm_type == Item.ScormType.ASSET
@@ -818,6 +855,166 @@ def _issue_certificate(
     Attempt.certificate.related.set_cached_value(attempt, cert)  # for the answer's certificateUrl
     events.add(attempt, AttemptEvent.Kind.CERTIFICATE, now, code=cert.code)
     log.info("certificate_issued", extra={"attempt_id": str(attempt.id), "code": cert.code})
+
+
+# ----------------------------------------------------------------------------------- sequencing
+
+
+def _new_activity_tree(course: Course, attempts: list[Attempt]) -> dict[str, Any]:
+    """A new attempt's activity tree: the course's, with its selection and randomization
+    controls applied now and kept with the attempt (SEQUENCING.md, defect 2: the engine does
+    not randomize a first attempt). A ``once`` timing keeps the learner's earlier choice."""
+    assert course.sequencing is not None
+    tree = course.sequencing["settings"]["activityTree"]
+    earlier = (
+        Attempt.objects.filter(id__in=[a.id for a in attempts], sequencing_tree__isnull=False)
+        .order_by("-launched_at")
+        .values_list("sequencing_tree", flat=True)
+        .first()
+    )
+    chosen, _ = select_and_randomize(tree, random.SystemRandom(), _orders(earlier))
+    return chosen
+
+
+def _orders(tree: Mapping[str, Any] | None) -> dict[str, list[str]] | None:
+    """Each cluster's children in the order ``tree`` has them (an earlier attempt's choice)."""
+    if not tree:
+        return None
+    found: dict[str, list[str]] = {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        children = node.get("children") or []
+        if children:
+            found[str(node["id"])] = [str(c["id"]) for c in children]
+            stack.extend(children)
+    return found
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    attempt: Attempt  # with its sequencing columns
+    created: bool
+
+
+def attempt_open(
+    *, learner: AbstractBaseUser, course: Course, attempt_id: uuid.UUID | None = None
+) -> OpenResult:
+    """Open (or resume) the learner's attempt of a sequenced course without launching a SCO:
+    the player's engine decides which activity to deliver from the attempt's tree and state,
+    then starts it (``attempt_start`` with its item id)."""
+    if not course.sequenced:
+        raise PayloadError("courseId", "names a course without sequencing; start it instead")
+    for _ in range(3):
+        try:
+            return _attempt_open(learner=learner, course=course, attempt_id=attempt_id)
+        except IntegrityError:
+            continue  # a start opened the attempt meanwhile: resume that one
+    raise Conflict("Could not open an attempt; please retry.")
+
+
+@transaction.atomic
+def _attempt_open(
+    *, learner: AbstractBaseUser, course: Course, attempt_id: uuid.UUID | None
+) -> OpenResult:
+    now = timezone.now()
+    opened = _open_attempt(learner, course, attempt_id, now)
+    attempt = opened.attempt
+    if opened.created:
+        events = Events()
+        events.add(attempt, AttemptEvent.Kind.START, now)
+        events.save(opened.writes)
+    opened.writes.send()
+    if not opened.created:
+        attempt = Attempt.objects.get(pk=attempt.pk)  # with the columns the lock left out
+    return OpenResult(attempt=attempt, created=opened.created)
+
+
+@dataclass(frozen=True)
+class SequencingSaved:
+    attempt: Attempt
+    stale: bool
+    review: bool
+
+
+@transaction.atomic
+def sequencing_save(
+    *, learner: AbstractBaseUser, claims: LaunchClaims, payload: SequencingPayload
+) -> SequencingSaved:
+    """Store the engine's state of a sequenced attempt and take the course outcome from its
+    rollup (SPEC §11). Seq-ordered like commits: a save older than the stored one stores
+    nothing. A finished attempt is reviewed: its state and outcome stay as they are."""
+    if str(payload.attempt_id) != claims.attempt_id or claims.learner_id != learner.pk:
+        raise Forbidden("The launch token belongs to another attempt.")
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("course")
+        .defer("sequencing_state", "course__manifest", "course__warnings")
+        .filter(id=payload.attempt_id)
+        .first()
+    )
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    if attempt.learner_id != learner.pk:
+        raise Forbidden("This attempt belongs to another learner.")
+    course = attempt.course
+    if not course.sequenced or attempt.sequencing_tree is None:
+        raise PayloadError("attemptId", "names an attempt of a course without sequencing")
+    if attempt.status == Attempt.Status.ABANDONED or attempt.reset:
+        raise Conflict("This attempt was abandoned and accepts no more saves.")
+    if attempt.closed:
+        return SequencingSaved(attempt=attempt, stale=False, review=True)
+    if payload.seq <= attempt.sequencing_seq:
+        log.info(
+            "sequencing_stale",
+            extra={
+                "attempt_id": str(attempt.id),
+                "seq": payload.seq,
+                "stored_seq": attempt.sequencing_seq,
+            },
+        )
+        return SequencingSaved(attempt=attempt, stale=True, review=False)
+    now = timezone.now()
+    events = Events()
+    before = _outcome_key(attempt)
+    attempt.sequencing_state = payload.state
+    attempt.sequencing_seq = payload.seq
+    attempt.sequencing_activities = {"activities": payload.activities, "choice": payload.choice}
+    result = sequenced_outcome(attempt.sequencing_tree, payload.activities)
+    _apply_course_result(attempt, result, now, events)
+    attempt.save(
+        update_fields=[
+            "sequencing_state",
+            "sequencing_seq",
+            "sequencing_activities",
+            "status",
+            "terminated_at",
+            "completed",
+            "closed",
+            "passed",
+            "pass_state",
+            "progress_percent",
+            "score_percent",
+        ]
+    )
+    if _certificate_due(attempt, course) and not certificates.exists_for(attempt):
+        _issue_certificate(attempt, course, learner, now, events)
+    events.save()
+    log.info(
+        "sequencing_saved",
+        extra={
+            "attempt_id": str(attempt.id),
+            "seq": payload.seq,
+            "bytes": len(payload.state),
+            "ended": payload.ended,
+            "courseCompleted": attempt.completed,
+            "coursePassed": attempt.passed,
+            "scorePercent": attempt.score_percent,
+        },
+    )
+    if _outcome_key(attempt) != before:
+        records.record_refresh(learner_id=int(learner.pk), course=course)
+    return SequencingSaved(attempt=attempt, stale=False, review=False)
 
 
 # -------------------------------------------------------------------------------------- discard

@@ -1,0 +1,213 @@
+"""A sequenced course's attempt on the server (SPEC §11): its activity tree chosen when the
+attempt is created, the engine's state saved seq-ordered, and the course outcome from the
+rollup the engine reports (``scorm.sequenced_outcome``)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from scormlms.courses.models import Course, Enrolment
+from scormlms.courses.services import course_import
+from scormlms.tracking.models import Attempt, Certificate
+from tests.conftest import CORPUS
+from tests.tracking.conftest import Learner, make_course
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not CORPUS.is_dir(), reason=f"golf corpus not found at {CORPUS}"),
+]
+
+FORCED = "SequencingForcedSequential_SCORM20043rdEdition"
+RANDOM = "SequencingRandomTest_SCORM20043rdEdition"
+LEAVES = ["playing_item", "etuqiette_item", "handicapping_item", "havingfun_item"]
+
+
+def golf(name: str, course_id: str = "seq") -> Course:
+    with (CORPUS / f"{name}.zip").open("rb") as fh:
+        return course_import(source=fh, course_id=course_id).course
+
+
+def open_attempt(learner: Learner, course_id: str = "seq", **body: Any) -> dict[str, Any]:
+    response = learner.post("/lms/attempt/open", {"courseId": course_id, **body})
+    assert response.status_code == 200, response.content
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def save(
+    learner: Learner, started: dict[str, Any], seq: int, expect: int = 200, **body: Any
+) -> dict[str, Any]:
+    payload = {
+        "attemptId": started["attemptId"],
+        "token": started["launch"]["token"],
+        "seq": seq,
+        "state": json.dumps({"saved": seq}),
+        **body,
+    }
+    response = learner.post("/api/scorm/sequencing", payload)
+    assert response.status_code == expect, response.content
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def done(score: float | None = None, success: str = "unknown") -> dict[str, Any]:
+    return {"completionStatus": "completed", "successStatus": success, "score": score}
+
+
+@pytest.fixture
+def forced(learner_factory: Any) -> tuple[Course, Learner]:
+    course = golf(FORCED)
+    return course, learner_factory(enrol=[course])
+
+
+def test_import_keeps_the_engines_tree_and_launch_urls(forced: Any) -> None:
+    course, _ = forced
+    assert course.sequenced
+    tree = course.sequencing["settings"]["activityTree"]
+    assert [c["id"] for c in tree["children"]] == [*LEAVES, "assessment_item"]
+    assert course.sequencing["launchUrls"]["playing_item"].endswith("content=playing")
+
+
+def test_open_creates_the_attempt_once_and_hands_over_tree_and_state(forced: Any) -> None:
+    course, ana = forced
+    first = open_attempt(ana)
+    assert first["created"] and first["status"] == "In Progress"
+    assert first["sequencing"]["state"] is None and first["sequencing"]["seq"] == 0
+    tree = first["sequencing"]["activityTree"]
+    assert tree == course.sequencing["settings"]["activityTree"]  # nothing to randomize here
+    again = open_attempt(ana)
+    assert again["attemptId"] == first["attemptId"] and not again["created"]
+    # the engine decides; the start launches what it delivered, in that attempt
+    started = ana.start("seq", itemId="etuqiette_item", attemptId=first["attemptId"])
+    assert started["attemptId"] == first["attemptId"]
+    assert started["launch"]["launchUrl"].endswith("content=etiquette")
+    assert Attempt.objects.count() == 1
+
+
+def test_a_course_without_sequencing_is_not_opened(learner_factory: Any) -> None:
+    course = make_course()
+    ana = learner_factory(enrol=[course])
+    response = ana.post("/lms/attempt/open", {"courseId": "c1"})
+    assert response.status_code == 400
+    assert response.json()["field"] == "courseId"
+    assert not Attempt.objects.exists()
+
+
+def test_state_is_stored_seq_ordered_and_a_stale_save_changes_nothing(forced: Any) -> None:
+    _, ana = forced
+    attempt_id = open_attempt(ana)["attemptId"]
+    started = ana.start("seq", itemId="playing_item", attemptId=attempt_id)
+    answer = save(ana, started, 2, activities={"playing_item": done()})
+    assert answer["stale"] is False and answer["seq"] == 2
+    stale = save(ana, started, 1, state=json.dumps({"old": True}))
+    assert stale["stale"] is True and stale["seq"] == 2
+    attempt = Attempt.objects.get()
+    assert json.loads(attempt.sequencing_state) == {"saved": 2}
+    assert attempt.sequencing_activities["activities"] == {"playing_item": done()}
+    assert open_attempt(ana)["sequencing"] == {
+        "activityTree": attempt.sequencing_tree,
+        "state": attempt.sequencing_state,
+        "seq": 2,
+    }
+
+
+def test_the_course_outcome_is_the_roots_rollup(forced: Any) -> None:
+    course, ana = forced
+    attempt_id = open_attempt(ana)["attemptId"]
+    started = ana.start("seq", itemId="assessment_item", attemptId=attempt_id)
+    # the content is done and the quiz passed at 0.9. Every child of this course's root has
+    # objectiveMeasureWeight 0, so by the SN book's measure rollup (RB.1.1) the root has no
+    # measure: the course has no score, whatever the quiz scored.
+    activities = {leaf: done() for leaf in LEAVES}
+    activities["assessment_item"] = done(0.9, "passed")
+    activities["golf_sample_default_org"] = {"completionStatus": "incomplete"}
+    answer = save(ana, started, 1, activities=activities)
+    assert (answer["completed"], answer["passed"]) == (False, False)
+    assert answer["scorePercent"] is None
+    activities["golf_sample_default_org"] = done(None, "passed")
+    answer = save(ana, started, 2, activities=activities)
+    assert (answer["status"], answer["completed"], answer["passed"]) == ("Completed", True, True)
+    assert answer["progressPercent"] == 100 and answer["certificateUrl"]
+    enrolment = Enrolment.objects.get()
+    assert enrolment.record_status == "Passed" and enrolment.record_score is None
+    assert Certificate.objects.count() == 1
+    # a finished attempt is reviewed: later saves store nothing and take nothing back
+    review = save(ana, started, 3, activities={"golf_sample_default_org": {}})
+    assert review["review"] is True
+    attempt = Attempt.objects.get()
+    assert attempt.sequencing_seq == 2 and attempt.passed
+
+
+def test_commits_do_not_aggregate_once_the_engine_has_saved(forced: Any) -> None:
+    _, ana = forced
+    attempt_id = open_attempt(ana)["attemptId"]
+    started = ana.start("seq", itemId="assessment_item", attemptId=attempt_id)
+    save(
+        ana, started, 1, activities={"golf_sample_default_org": {"completionStatus": "incomplete"}}
+    )
+    answer = ana.result(
+        started, {"cmi.completion_status": "completed", "cmi.success_status": "passed"}
+    )
+    assert answer["status"] == "In Progress" and not answer["completed"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"seq": 0}, "seq"),
+        ({"seq": "2"}, "seq"),
+        ({"state": ""}, "state"),
+        ({"state": "not json"}, "state"),
+        ({"state": "[1]"}, "state"),
+        ({"activities": []}, "activities"),
+        ({"activities": {"a": {"score": "high"}}}, "activities.a.score"),
+        ({"activities": {"a": {"grade": 1}}}, "activities.a.grade"),
+        ({"choice": {"a": "maybe"}}, "choice.a"),
+        ({"ended": "later"}, "ended"),
+        ({"attemptId": "nope"}, "attemptId"),
+    ],
+)
+def test_bad_saves_name_the_field_and_store_nothing(forced: Any, change: Any, field: str) -> None:
+    _, ana = forced
+    attempt_id = open_attempt(ana)["attemptId"]
+    started = ana.start("seq", itemId="playing_item", attemptId=attempt_id)
+    body = {
+        "attemptId": attempt_id,
+        "token": started["launch"]["token"],
+        "seq": 1,
+        "state": "{}",
+        **change,
+    }
+    response = ana.post("/api/scorm/sequencing", body)
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == field
+    assert Attempt.objects.get().sequencing_seq == 0
+
+
+def test_another_learner_cannot_save_into_the_attempt(forced: Any, learner_factory: Any) -> None:
+    course, ana = forced
+    bob = learner_factory("bob", enrol=[course])
+    attempt_id = open_attempt(ana)["attemptId"]
+    started = ana.start("seq", itemId="playing_item", attemptId=attempt_id)
+    save(bob, started, 1, expect=403)
+    assert Attempt.objects.get().sequencing_seq == 0
+
+
+def test_each_new_attempt_draws_the_random_test_anew(learner_factory: Any) -> None:
+    """Defect 2 of the engine: the server orders the test bank when the attempt is created."""
+    course = golf(RANDOM)
+    orders: Counter[str] = Counter()
+    for n in range(24):
+        learner = learner_factory(f"l{n}", enrol=[course])
+        tree = open_attempt(learner)["sequencing"]["activityTree"]
+        posttest = next(c for c in tree["children"] if c["id"] == "posttest_item")
+        ids = [c["id"] for c in posttest["children"]]
+        assert sorted(ids) == ["test_1", "test_2", "test_3", "test_4"]
+        orders[ids[0]] += 1
+        stored = Attempt.objects.get(learner=learner.user).sequencing_tree
+        assert stored == tree
+    assert len(orders) >= 3  # 24 draws of 4: all on one test would be a 1-in-4^23 event
