@@ -49,8 +49,12 @@ def play(request: HttpRequest, course_id: str) -> HttpResponse:
         "items": items,
         # SCORM 1.2 prerequisites: the player waits for each SCO's result before it moves on.
         "prerequisites": any(item.prerequisites for item in rows),
+        # SCORM 2004 sequencing (SPEC §11): the engine decides what launches.
+        "sequenced": course.sequenced,
         "urls": {
             "start": reverse("tracking:start"),
+            "open": reverse("tracking:open"),
+            "sequencing": reverse("tracking:sequencing"),
             "result": reverse("tracking:result"),
             "discard": reverse("tracking:discard"),
             "state": reverse("tracking:state", args=[course.course_id]),

@@ -5,6 +5,7 @@ import { Journal } from "./journal.js";
 import { neighbours, nextItem, parseRequest, requestAfterFinish12 } from "./navigation.js";
 import { ScoSession } from "./runtime.js";
 import { STATUS_TEXT, Sender } from "./sender.js";
+import { Sequencer, StateStore } from "./sequencer.js";
 
 const $ = (id) => document.getElementById(id);
 const UNLOAD_WAIT_MS = 3000;
@@ -39,6 +40,13 @@ class Player {
     this.busy = false;
     this.leaving = false;
     this.refusal = null; // the message of the last refused launch, hidden by the next launch
+    // A sequenced course (SPEC §11): the engine decides what launches (sequencer.js).
+    this.sequencer = null;
+    this.states = null;
+    this.stateSeq = 0;
+    this.nextDelivery = null; // an activity the engine delivered while the player was busy
+    this.exiting = false; // leaving the player for good (leave())
+    this.deliveries = 0; // how many activities the engine has delivered in this visit
   }
 
   async boot() {
@@ -47,7 +55,8 @@ class Player {
     // Anything an earlier visit journaled but never delivered goes first, so that the
     // preload below already contains it.
     await this.sender.drain({ includeDrafts: true });
-    await this.run(() => this.launch(this.config.itemId || null));
+    if (this.config.sequenced) await this.run(() => this.beginSequencing());
+    else await this.run(() => this.launch(this.config.itemId || null));
   }
 
   bindUi() {
@@ -68,6 +77,11 @@ class Player {
     });
     for (const button of document.querySelectorAll("#toc button[data-item-id]")) {
       button.addEventListener("click", () => {
+        // A sequenced course asks its engine (which answers a refusal with a message).
+        if (this.sequencer) {
+          this.navigate({ kind: "choice", target: button.dataset.itemId });
+          return;
+        }
         // A locked item (SCORM 1.2 prerequisites) is never launched; its reason is shown.
         if (button.getAttribute("aria-disabled") === "true") {
           const title = button.querySelector(".toc-title").textContent;
@@ -80,7 +94,11 @@ class Player {
     }
     for (const id of ["prev", "next", "ended-next"]) {
       const button = $(id);
-      if (button) button.addEventListener("click", () => button.dataset.target && this.goTo(button.dataset.target));
+      if (!button) continue;
+      button.addEventListener("click", () => {
+        if (this.sequencer) this.navigate({ kind: id === "prev" ? "previous" : "continue" });
+        else if (button.dataset.target) this.goTo(button.dataset.target);
+      });
     }
     window.addEventListener("pagehide", () => this.pageHidden(true));
     document.addEventListener("visibilitychange", () => {
@@ -92,6 +110,7 @@ class Player {
   pageHidden(unloading) {
     this.session?.writeDraft();
     this.sender.flush({ unloading });
+    this.states?.pump();
   }
 
   csrfToken() {
@@ -160,13 +179,16 @@ class Player {
       journal: this.journal,
       sender: this.sender,
       onTerminate: (session) => this.terminated(session),
+      // The engine moves into this SCO's API with the state of the one that delivered it.
+      engine: this.sequencer ? { sequencer: this.sequencer, state: this.sequencer.serialize() } : null,
     });
     // The SCO looks for the API in its parent window as it loads (SCORM 1.2 RTE 3.3.6.1,
     // SCORM 2004 4th ed. RTE 3.3): it must exist before the frame gets its address.
     if (launch.standard === "1.2") window.API = this.session.api;
     else window.API_1484_11 = this.session.api;
     this.current = launch.itemId;
-    this.showItems(launch.items);
+    if (this.sequencer) this.saveState();
+    else this.showItems(launch.items);
     this.showCurrent();
     $("ended").hidden = true;
     this.frame.src = launch.launchUrl;
@@ -180,6 +202,14 @@ class Player {
 
   async afterTerminate(session) {
     if (this.leaving || this.busy || session !== this.session) return;
+    if (this.sequencer) {
+      // The engine processed the SCO's navigation request inside its Terminate: what it
+      // delivered launches (onDeliver), an ended session is handled by onEnded; otherwise the
+      // learner picks what comes next.
+      this.saveState();
+      if (!this.sequencer.delivered && !this.sequencer.endedReason) this.showEnded();
+      return;
+    }
     const request =
       session.standard === "1.2"
         ? requestAfterFinish12(session.values["cmi.core.lesson_status"])
@@ -245,6 +275,11 @@ class Player {
       this.setButtonsDisabled(false);
       this.showCurrent();
     }
+    if (this.nextDelivery && !this.exiting) {
+      const id = this.nextDelivery;
+      this.nextDelivery = null;
+      await this.run(() => this.launchActivity(id));
+    }
   }
 
   // save: deliver what the SCO set, or drop what is undelivered ("Don't save", SPEC §6).
@@ -252,9 +287,24 @@ class Player {
   async leave({ save, resumable = false }) {
     if (this.busy) return;
     this.busy = true;
+    this.exiting = true;
     this.setButtonsDisabled(true);
     const session = this.session;
-    if (save) {
+    if (save && this.sequencer && !this.review) {
+      // Leaving to come back suspends the sequencing session (SN: suspendAll), so the next
+      // visit resumes this activity; the SCO's Terminate processes it, or the engine does.
+      let asked = false;
+      if (session?.running) asked = session.api.SetValue("adl.nav.request", "suspendAll") === "true";
+      session?.commitNow();
+      await this.unloadSco();
+      if (!asked && !this.sequencer.endedReason) this.sequencer.request({ kind: "suspendAll" });
+      this.saveState({ ended: "suspend_all" });
+      this.leaving = true;
+      await Promise.all([
+        this.sender.drain({ includeDrafts: true, timeoutMs: LEAVE_WAIT_MS }),
+        this.states.drain(LEAVE_WAIT_MS),
+      ]);
+    } else if (save) {
       session?.commitNow();
       await this.unloadSco();
       this.leaving = true;
@@ -283,6 +333,144 @@ class Player {
     const url = new URL(this.config.urls.home, window.location.href);
     url.searchParams.set("saved", this.config.courseId);
     return url.href;
+  }
+
+  // ---------------------------------------------------------------- sequencing (SPEC §11)
+
+  async beginSequencing() {
+    const { status, data } = await this.post(
+      this.config.urls.open,
+      { courseId: this.config.courseId },
+      { csrf: true },
+    );
+    if (status !== 200 || !data.ok) {
+      throw new Error(data.message || `The course could not be started (${status}).`);
+    }
+    this.attemptId = data.attemptId;
+    this.showReview(Boolean(data.review));
+    this.states = new StateStore({
+      url: this.config.urls.sequencing,
+      learnerId: this.config.learnerId,
+      attemptId: data.attemptId,
+      onAck: (answer) => this.stateAcknowledged(answer),
+    });
+    // What an earlier visit journaled and never delivered is newer than the server's copy.
+    let { state, seq } = data.sequencing;
+    const local = this.states.read();
+    if (local && local.seq > seq) ({ state, seq } = local.body);
+    this.stateSeq = seq;
+    this.sequencer = new Sequencer({
+      tree: data.sequencing.activityTree,
+      listeners: {
+        deliver: (id) => this.onDeliver(id),
+        validity: () => this.showCurrent(),
+        ended: (reason) => this.onEnded(reason),
+      },
+    });
+    this.showTree();
+    if (!this.sequencer.begin(state)) {
+      this.showEnded("Nothing in this course can be started now.");
+    }
+  }
+
+  onDeliver(id) {
+    this.deliveries += 1;
+    if (this.exiting) return;
+    // Deliveries happen inside a SCO's Terminate, often while the player is unloading it.
+    if (this.busy || this.leaving) this.nextDelivery = id;
+    else this.run(() => this.launchActivity(id));
+  }
+
+  async launchActivity(id) {
+    if (this.refusal === null) $("player-error").hidden = true;
+    await this.unloadSco();
+    await this.sender.drain({ timeoutMs: SWITCH_WAIT_MS });
+    await this.launch(id);
+  }
+
+  // A request from the player's buttons or menu: refused with a message when the engine says
+  // it is not valid now; processed at the running SCO's Terminate, or by the engine at once.
+  async navigate(request) {
+    if (this.busy || !this.sequencer) return;
+    if (!this.sequencer.valid(request)) {
+      this.showError(this.refusedMessage(request));
+      return;
+    }
+    $("player-error").hidden = true;
+    const text = request.target ? `{target=${request.target}}${request.kind}` : request.kind;
+    if (this.session?.running && this.session.api.SetValue("adl.nav.request", text) === "true") {
+      const deliveries = this.deliveries;
+      await this.run(() => this.unloadSco());
+      // The SCO's Terminate processed the request: a delivery or the session's end follows;
+      // when the engine refused it after all (its validity lags the SCO: SEQUENCING.md defect
+      // 5), the learner is told and picks what comes next.
+      await wait(0);
+      if (this.deliveries === deliveries && !this.sequencer.endedReason) {
+        this.saveState();
+        this.showEnded();
+        this.showError(this.refusedMessage(request));
+      }
+      return;
+    }
+    if (!this.sequencer.request(request)) {
+      this.showError(this.refusedMessage(request));
+      return;
+    }
+    // SEQUENCING.md defect 3: choosing an exited activity again is accepted without a delivery.
+    setTimeout(() => {
+      if (this.sequencer.delivered || this.sequencer.endedReason || this.busy) return;
+      const current = this.sequencer.current();
+      if (current) this.onDeliver(current);
+    }, 0);
+  }
+
+  refusedMessage(request) {
+    if (request.kind === "choice") {
+      const item = this.items.find((i) => i.itemId === request.target);
+      return `“${item?.title || request.target}” is not available yet: the course decides the order.`;
+    }
+    return request.kind === "previous"
+      ? "Going back is not available here."
+      : "Going on is not available yet: finish this part first.";
+  }
+
+  onEnded(reason) {
+    this.saveState({ ended: reason });
+    if (this.exiting || this.busy) return;
+    if (reason === "suspend_all") this.leave({ save: true, resumable: true });
+    else if (reason === "exit_all" || reason === "abandon_all") this.leave({ save: true });
+    else this.showEnded("You have reached the end of this course.");
+  }
+
+  saveState({ ended = "", unloading = false } = {}) {
+    if (!this.sequencer || !this.states || !this.session) return;
+    this.stateSeq += 1;
+    this.states.put(
+      {
+        attemptId: this.attemptId,
+        token: this.session.launch.token,
+        seq: this.stateSeq,
+        state: this.sequencer.serialize(),
+        activities: this.sequencer.activities(),
+        choice: this.sequencer.choices(),
+        ended,
+      },
+      { unloading },
+    );
+  }
+
+  stateAcknowledged(answer) {
+    if (answer.status) this.finished = answer.status === "Completed";
+    this.refreshState();
+  }
+
+  // Only the activities of this attempt's tree are listed (a test bank's unselected tests
+  // are not part of it).
+  showTree() {
+    const ids = new Set(this.sequencer.ids);
+    for (const button of document.querySelectorAll("#toc button[data-item-id]")) {
+      button.closest("li").hidden = !ids.has(button.dataset.itemId);
+    }
   }
 
   acknowledged(payload, answer) {
@@ -319,6 +507,12 @@ class Player {
       }
       const button = document.querySelector(`#toc button[data-item-id="${CSS.escape(item.itemId)}"]`);
       if (!button) continue;
+      if (this.sequencer) {
+        // What can be chosen now is the engine's to say (showValidity).
+        button.querySelector(".toc-status").textContent = item.status;
+        button.dataset.status = item.status;
+        continue;
+      }
       const locked = item.available === false;
       button.querySelector(".toc-status").textContent = locked ? "Locked" : item.status;
       button.dataset.status = item.status;
@@ -339,6 +533,10 @@ class Player {
       if (button.dataset.itemId === this.current) button.setAttribute("aria-current", "step");
       else button.removeAttribute("aria-current");
     }
+    if (this.sequencer) {
+      this.showValidity();
+      return;
+    }
     const { previous, next, locked } = neighbours(this.items, this.current);
     const note = $("ended-locked");
     note.textContent = locked ? `“${locked.title}” is locked. ${locked.lockedReason || ""}` : "";
@@ -356,7 +554,34 @@ class Player {
     }
   }
 
-  showEnded() {
+  // The player's buttons and menu as the engine's validity says (SPEC §11): Previous / Next
+  // only where valid, hidden where the content asks (hideLMSUI), menu items that cannot be
+  // chosen now announced as unavailable.
+  showValidity() {
+    const seq = this.sequencer;
+    for (const [id, kind, control] of [
+      ["prev", "previous", "previous"],
+      ["next", "continue", "continue"],
+      ["ended-next", "continue", "continue"],
+    ]) {
+      const button = $(id);
+      if (!button) continue;
+      button.disabled = this.busy || !seq.valid({ kind });
+      button.hidden = seq.hidden(control) || (id === "ended-next" && button.disabled);
+    }
+    $("exit").hidden = seq.hidden("exit") && seq.hidden("exitAll");
+    $("save-resume").hidden = seq.hidden("suspendAll");
+    const choice = seq.validity?.choice || {};
+    for (const button of document.querySelectorAll("#toc button[data-item-id]")) {
+      const open = choice[button.dataset.itemId] === "true";
+      if (open) button.removeAttribute("aria-disabled");
+      else button.setAttribute("aria-disabled", "true");
+      button.dataset.lockedReason = open ? "" : "not available yet";
+    }
+  }
+
+  showEnded(message = "This part of the course has ended.") {
+    $("ended-text").textContent = message;
     $("ended").hidden = false;
     this.showCurrent();
   }

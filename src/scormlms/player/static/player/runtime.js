@@ -52,8 +52,10 @@ export function keyValues(fields, cmi) {
 }
 
 export class ScoSession {
-  // launch: the start answer's "launch"; ids: {courseId, attemptId, learnerId}.
-  constructor({ launch, ids, resultUrl, journal, sender, onTerminate }) {
+  // launch: the start answer's "launch"; ids: {courseId, attemptId, learnerId}; engine (a
+  // sequenced course, SPEC §11): {sequencer, state}, the engine this SCO's API runs, restored
+  // from the state the previous API serialized.
+  constructor({ launch, ids, resultUrl, journal, sender, onTerminate, engine = null }) {
     this.launch = launch;
     this.ids = ids;
     this.standard = launch.standard;
@@ -70,6 +72,7 @@ export class ScoSession {
     this.logged = { initialize: false, keys: new Set() };
     this.draftTimer = null;
     this.values = {};
+    this.engine = engine;
     this.api = this.createApi();
   }
 
@@ -91,7 +94,10 @@ export class ScoSession {
       logLevel: 5, // none: unset reads and rejected calls are the SCO's business (RUNTIME-NOTES)
     };
     const Api = this.standard === "1.2" ? window.Scorm12API : window.Scorm2004API;
+    const sequencing = this.engine?.sequencer.settings();
+    if (sequencing) settings.sequencing = sequencing.sequencing;
     const api = new Api(settings);
+    if (sequencing) this.engine.sequencer.adopt(api, sequencing.owner, this.engine.state);
     this.listen(api);
     this.preload(api);
     return api;

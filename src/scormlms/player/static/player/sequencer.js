@@ -1,0 +1,301 @@
+// SCORM 2004 sequencing in the player (SPEC §11), on the engine scorm-again ships.
+//
+// The engine lives inside each Scorm2004API object: one per SCO (SEQUENCING.md "One API object
+// per SCO"), each built from the state the previous one serialized after it delivered the next
+// activity. The player asks the Sequencer which activity to launch, forwards the learner's
+// navigation to the live API, and keeps the engine's state on the server:
+//
+//   StateStore  journals the newest state in localStorage under a seq number, then sends it to
+//               POST /api/scorm/sequencing until the server acknowledges (a stale save never
+//               rolls the server back; what a closed tab did not deliver goes on the next visit).
+//   Sequencer   builds engine APIs, issues navigation requests, reports deliveries, validity
+//               and the end of the sequencing session to the player.
+
+const KEEPALIVE_LIMIT = 60000; // fetch(keepalive) / sendBeacon budget (RUNTIME-NOTES)
+const FIRST_DELAY_MS = 1000;
+const MAX_DELAY_MS = 30000;
+const RETRY_STATUSES = new Set([401, 408, 425, 429]);
+
+// The navigation requests a SCO or the player may issue (SCORM 2004 4th ed. SN, NB.2.1).
+export const REQUESTS = new Set([
+  "start",
+  "resumeAll",
+  "continue",
+  "previous",
+  "choice",
+  "jump",
+  "exit",
+  "exitAll",
+  "abandon",
+  "abandonAll",
+  "suspendAll",
+  "retry",
+  "retryAll",
+]);
+
+export class StateStore {
+  constructor({ url, learnerId, attemptId, onAck = () => {} }) {
+    this.url = url;
+    this.key = `scormlms:seqstate:${learnerId}:${attemptId}`;
+    this.attemptId = attemptId;
+    this.onAck = onAck;
+    this.failures = 0;
+    this.timer = null;
+    this.sending = null; // the seq of the save on its way
+    this.waiters = [];
+  }
+
+  read() {
+    try {
+      const entry = JSON.parse(window.localStorage.getItem(this.key) || "null");
+      return entry && typeof entry.seq === "number" ? entry : null;
+    } catch {
+      return null;
+    }
+  }
+
+  // Journal a save (the newest replaces an older one not yet delivered), then send it.
+  put(body, { unloading = false } = {}) {
+    const pending = this.read();
+    if (pending && pending.body.seq >= body.seq) return;
+    try {
+      window.localStorage.setItem(this.key, JSON.stringify({ seq: body.seq, body }));
+    } catch {
+      // storage full: the save still goes out now, only not journaled
+    }
+    this.send(body, unloading);
+  }
+
+  pump() {
+    const pending = this.read();
+    if (pending && this.sending !== pending.seq) this.send(pending.body, false);
+  }
+
+  send(body, unloading) {
+    const text = JSON.stringify(body);
+    if (unloading && text.length > KEEPALIVE_LIMIT) return; // stays journaled for next visit
+    this.sending = body.seq;
+    let request;
+    try {
+      request = fetch(this.url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        credentials: "same-origin",
+        keepalive: text.length <= KEEPALIVE_LIMIT,
+        body: text,
+      });
+    } catch (error) {
+      request = Promise.reject(error);
+    }
+    request
+      .then(async (response) => {
+        if (response.status >= 500 || RETRY_STATUSES.has(response.status)) throw new Error("retry");
+        const answer = await response.json().catch(() => ({}));
+        // 200 (stale included) is delivered; any other 4xx is refused for good: never retried.
+        this.acknowledged(body.seq);
+        if (response.ok) this.onAck(answer);
+      })
+      .catch(() => this.retryLater());
+  }
+
+  acknowledged(seq) {
+    this.sending = null;
+    this.failures = 0;
+    const pending = this.read();
+    if (pending && pending.seq <= seq) window.localStorage.removeItem(this.key);
+    if (!this.read()) {
+      for (const resolve of this.waiters.splice(0)) resolve();
+    } else {
+      this.pump();
+    }
+  }
+
+  retryLater() {
+    this.sending = null;
+    this.failures += 1;
+    clearTimeout(this.timer);
+    const base = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (this.failures - 1));
+    this.timer = setTimeout(() => this.pump(), base * (0.8 + Math.random() * 0.4));
+  }
+
+  // Resolves once nothing is journaled (or after timeoutMs).
+  drain(timeoutMs = 10000) {
+    this.pump();
+    if (!this.read()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      setTimeout(resolve, timeoutMs);
+    });
+  }
+}
+
+// A request as the engine takes it: {kind, target}, "{target=x}choice" → ("choice", "x").
+export function toEngine(request) {
+  return request.target ? [request.kind, request.target] : [request.kind];
+}
+
+export class Sequencer {
+  // tree: the attempt's activity tree; listeners: {deliver(activity), validity(update),
+  // ended(reason)} — each called after the engine call that caused it has returned.
+  constructor({ tree, listeners }) {
+    this.tree = tree;
+    this.listeners = listeners;
+    this.api = null; // the live engine: the current SCO's API, or a navigator between SCOs
+    this.validity = null;
+    this.delivered = null; // the last activity the live engine delivered
+    this.endedReason = "";
+    this.quiet = false;
+    this.ids = [];
+    const walk = (node) => {
+      this.ids.push(node.id);
+      for (const child of node.children || []) walk(child);
+    };
+    walk(tree);
+  }
+
+  // The settings of a new Scorm2004API that runs the engine on this attempt's tree. Events
+  // of an API that is no longer the live one (a SCO's late Terminate) change nothing; the
+  // others update this object at once and reach the player once the engine call returned.
+  settings() {
+    const owner = {};
+    const live = (note, fn) => (...args) => {
+      if (!owner.api || owner.api !== this.api || this.quiet) return;
+      note(...args);
+      setTimeout(() => fn(...args), 0);
+    };
+    return {
+      owner,
+      sequencing: {
+        activityTree: this.tree,
+        eventListeners: {
+          onActivityDelivery: live(
+            (activity) => (this.delivered = activity.id),
+            (activity) => this.listeners.deliver(activity.id),
+          ),
+          onNavigationValidityUpdate: live(
+            (update) => (this.validity = update),
+            (update) => this.listeners.validity(update),
+          ),
+          onSequencingSessionEnd: live(
+            (data) => (this.endedReason = data?.reason || "end_of_content"),
+            () => this.listeners.ended(this.endedReason),
+          ),
+        },
+      },
+    };
+  }
+
+  // Make ``api`` (built with settings()) the live engine, restoring ``state`` into it.
+  adopt(api, owner, state) {
+    owner.api = api;
+    this.api = api;
+    this.delivered = null;
+    this.endedReason = "";
+    if (state) api.deserializeSequencingState(state);
+  }
+
+  // A navigator: the engine without a SCO, to start or resume the sequencing session.
+  navigator(state) {
+    const { owner, sequencing } = this.settings();
+    const api = new window.Scorm2004API({ logLevel: 5, sequencing });
+    this.adopt(api, owner, state);
+    return api;
+  }
+
+  serialize() {
+    return this.api ? this.api.serializeSequencingState() : "";
+  }
+
+  // The activity the engine holds as current (an exited one included), or null.
+  current() {
+    try {
+      return JSON.parse(this.serialize()).currentActivityId || null;
+    } catch {
+      return null;
+    }
+  }
+
+  // Start or resume (SEQUENCING.md defect 1: a session left without suspendAll resumes only
+  // after a suspendAll of the restored current activity). Returns false when nothing can be
+  // delivered.
+  begin(state) {
+    this.navigator(state);
+    let current = null;
+    let suspended = false;
+    try {
+      const parsed = state ? JSON.parse(state) : {};
+      current = parsed.currentActivityId || null;
+      suspended = Boolean(parsed.suspensionState?.suspendedActivityId || parsed.suspendedActivityId);
+    } catch {
+      // an unreadable state starts afresh
+    }
+    if (this.request({ kind: "resumeAll" })) return true;
+    if (current && !suspended) {
+      this.quiet = true; // this suspendAll is ours, not the learner's: no "session ended"
+      try {
+        this.api.processNavigationRequest("suspendAll");
+      } finally {
+        this.quiet = false;
+      }
+      if (this.request({ kind: "resumeAll" })) return true;
+    }
+    return this.request({ kind: "start" });
+  }
+
+  // Issue a request on the live engine; true when the engine accepted it.
+  request(request) {
+    if (!this.api || !REQUESTS.has(request.kind)) return false;
+    this.delivered = null;
+    this.endedReason = "";
+    try {
+      return Boolean(this.api.processNavigationRequest(...toEngine(request)));
+    } catch {
+      return false;
+    }
+  }
+
+  // Whether a request is valid now, as the SCO's adl.nav.request_valid.* would answer.
+  valid(request) {
+    const v = this.validity;
+    if (!v) return false;
+    if (request.kind === "continue") return Boolean(v.continue);
+    if (request.kind === "previous") return Boolean(v.previous);
+    if (request.kind === "choice") return v.choice?.[request.target] === "true";
+    if (request.kind === "jump") return v.jump?.[request.target] !== "false";
+    return true;
+  }
+
+  hidden(control) {
+    return (this.validity?.hideLmsUi || []).includes(control);
+  }
+
+  // Each activity's tracking data, for the server's rollup and checklist.
+  activities() {
+    const out = {};
+    for (const id of this.ids) {
+      let data = null;
+      try {
+        data = this.api?.getActivityTrackingData(id);
+      } catch {
+        data = null;
+      }
+      if (!data) continue;
+      out[id] = {
+        completionStatus: String(data.completionStatus || "unknown"),
+        successStatus: String(data.successStatus || "unknown"),
+        score: typeof data.score === "number" && Number.isFinite(data.score) ? data.score : null,
+        progressMeasure:
+          data.attemptCompletionAmountStatus && Number.isFinite(data.attemptCompletionAmount)
+            ? data.attemptCompletionAmount
+            : null,
+      };
+    }
+    return out;
+  }
+
+  choices() {
+    const out = {};
+    for (const [id, value] of Object.entries(this.validity?.choice || {})) out[id] = value === "true";
+    return out;
+  }
+}
