@@ -211,3 +211,26 @@ def test_each_new_attempt_draws_the_random_test_anew(learner_factory: Any) -> No
         stored = Attempt.objects.get(learner=learner.user).sequencing_tree
         assert stored == tree
     assert len(orders) >= 3  # 24 draws of 4: all on one test would be a 1-in-4^23 event
+
+
+def test_the_checklist_shows_each_activitys_engine_status_and_whether_it_can_be_chosen(
+    forced: Any,
+) -> None:
+    _, ana = forced
+    attempt_id = open_attempt(ana)["attemptId"]
+    started = ana.start("seq", itemId="playing_item", attemptId=attempt_id)
+    save(
+        ana,
+        started,
+        1,
+        activities={"playing_item": done(None, "passed")},
+        choice={"playing_item": True, "etuqiette_item": True, "handicapping_item": False},
+    )
+    items = {i["itemId"]: i for i in ana.state("seq")["items"]}
+    assert items["playing_item"]["status"] == "Passed"
+    assert items["etuqiette_item"]["available"] is True
+    assert items["etuqiette_item"]["lockedReason"] is None
+    assert items["handicapping_item"]["available"] is False
+    assert "course decides the order" in items["handicapping_item"]["lockedReason"]
+    # an activity the engine did not list stays open (the engine names what it refuses)
+    assert items["assessment_item"]["available"] is True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -136,14 +136,24 @@ def attempt_fields(attempt: Attempt | None) -> dict[str, Any]:
 
 
 def item_states(
-    items: Iterable[Item], scos: Iterable[ScoAttempt], *, closed: bool = False
+    items: Iterable[Item],
+    scos: Iterable[ScoAttempt],
+    *,
+    closed: bool = False,
+    sequencing: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The SCO checklist (seed 000 E): every item with its derived status. A launchable item
     shows its own SCO attempt; a folder rolls up the launchable items under it with the
     course's own rule (SPEC §5 aggregation), so a folder whose items are all completed reads
     Completed too. ``available`` is false, and ``lockedReason`` says why, while an item's
-    SCORM 1.2 prerequisites are not met (``closed``: the attempt is finished)."""
+    SCORM 1.2 prerequisites are not met (``closed``: the attempt is finished).
+
+    In a sequenced course (SPEC §11) ``sequencing`` is what the engine last saved: each
+    activity's status is the engine's (a cluster's by its rollup), and ``available`` says
+    whether the learner may choose it now."""
     by_item = {s.item_id: s for s in scos}
+    activities = (sequencing or {}).get("activities") or {}
+    choice = (sequencing or {}).get("choice") or {}
     listed = list(items)
     locked = services.item_locks(listed, by_item.values(), closed=closed)
     outcomes = {
@@ -166,6 +176,14 @@ def item_states(
             passed, pass_state, completed = result.passed, result.pass_state, result.completed
             started = any(i.item_id in by_item for i in below)
             score, progress = result.score_percent, result.progress_percent
+        engine = activities.get(item.item_id)
+        if engine:
+            success = engine.get("successStatus")
+            completed = completed or engine.get("completionStatus") == "completed"
+            passed = passed or success == "passed"
+            pass_state = success if success in ("passed", "failed") else pass_state
+            started = started or engine.get("completionStatus") in ("incomplete", "completed")
+        open_now = choice.get(item.item_id, True) if choice else item.item_id not in locked
         rows.append(
             {
                 "itemId": item.item_id,
@@ -184,8 +202,14 @@ def item_states(
                 "passed": passed,
                 "scorePercent": score,
                 "progressPercent": progress,
-                "available": item.item_id not in locked,
-                "lockedReason": locked_reason(locked.get(item.item_id)),
+                "available": open_now,
+                "lockedReason": (
+                    locked_reason(locked.get(item.item_id))
+                    if not choice
+                    else None
+                    if open_now
+                    else "Not available yet: the course decides the order."
+                ),
             }
         )
     return rows
@@ -230,8 +254,18 @@ def enrolment_state(
     attempt = rows.enrolment.current_attempt
     fields = attempt_fields(attempt)
     fields.update(record_fields(rows.enrolment, rows.course))
+    sequencing = None
+    if rows.course.sequenced and attempt is not None:
+        sequencing = (
+            Attempt.objects.filter(pk=attempt.pk)
+            .values_list("sequencing_activities", flat=True)
+            .first()
+        )
     fields["items"] = item_states(
-        course_items(rows.course), rows.scos, closed=bool(attempt and attempt.closed)
+        course_items(rows.course),
+        rows.scos,
+        closed=bool(attempt and attempt.closed),
+        sequencing=sequencing,
     )
     return EnrolmentState(course=course or rows.course, attempt=attempt, fields=fields)
 
