@@ -19,6 +19,7 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client, override_settings
 
+from scormlms.tracking import tokens
 from scormlms.tracking.models import Attempt, AttemptEvent, ScoAttempt
 from tests.tracking.conftest import Learner, make_course
 
@@ -170,3 +171,25 @@ def test_after_a_key_rotation_a_refused_commit_gets_its_json_and_the_session_mov
         assert Session.objects.filter(session_key=new_key).exists()
         assert bob.client.get(STATE).wsgi_request.user.get_username() == "bob"
     assert ScoAttempt.objects.get().location == ""
+
+
+@pytest.mark.parametrize("tamper", [lambda t: t[:-2] + "xx", lambda t: "x" + t[1:], lambda t: ""])
+def test_a_tampered_launch_token_is_refused_every_time(started_learner: Any, tamper: Any) -> None:
+    ana, started = started_learner
+    bad = {**started, "launch": {**started["launch"], "token": tamper(started["launch"]["token"])}}
+    for _ in range(2):
+        answer = ana.result(bad, {"cmi.location": "forged"}, expect=403)
+        assert answer["error"] == "bad_token"
+    assert ScoAttempt.objects.get().location == "p1"
+
+
+def test_an_expired_launch_token_is_refused_every_time(
+    started_learner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, started = started_learner
+    ana.result(started, {"cmi.location": "p2"})  # accepted while fresh
+    monkeypatch.setattr(tokens, "MAX_AGE_SECONDS", -1)  # every signature is now too old
+    for _ in range(2):
+        answer = ana.result(started, {"cmi.location": "late"}, expect=403)
+        assert "expired" in answer["message"]
+    assert ScoAttempt.objects.get().location == "p2"
