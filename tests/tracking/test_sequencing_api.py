@@ -234,3 +234,73 @@ def test_the_checklist_shows_each_activitys_engine_status_and_whether_it_can_be_
     assert "course decides the order" in items["handicapping_item"]["lockedReason"]
     # an activity the engine did not list stays open (the engine names what it refuses)
     assert items["assessment_item"]["available"] is True
+
+
+FOURTH = "SequencingPostTestRollup4thEd_SCORM20044thEdition"
+NOTES = "com.scorm.golfsamples.sequencing.forcedsequential.notesStorage"
+PLAYING = "com.scorm.golfsamples.sequencing.forcedsequential.playing_completed"
+
+
+def engine_state(note: str) -> str:
+    """An engine state as scorm-again serializes it, with a global objective and a note."""
+    return json.dumps(
+        {
+            "version": "1.0",
+            "sequencing": {"whatever": "the engine keeps"},
+            "currentActivityId": "playing_item",
+            "globalObjectiveMap": {
+                PLAYING: {"id": PLAYING, "completionStatus": "completed"},
+                "not.mapped.by.this.course": {"id": "x"},
+            },
+            "globalObjectives": [{"id": PLAYING, "completion_status": "completed"}],
+            "sharedData": {NOTES: note, "someone.elses": "no"},
+        }
+    )
+
+
+def new_attempt(learner: Learner, course_id: str, attempt_id: str) -> None:
+    response = learner.client.post(f"/courses/{course_id}/new-attempt", {"attempt": attempt_id})
+    assert response.status_code == 302, response.content
+
+
+def test_global_objectives_and_shared_data_outlive_the_attempt(learner_factory: Any) -> None:
+    """With objectivesGlobalToSystem / sharedDataGlobalToSystem true (the CAM's default; this
+    golf course says false, so the flags are turned on here) a new attempt, and another course
+    mapping the same ids, start from what the learner has."""
+    fourth = golf(FOURTH, "fourth")
+    again = golf(FOURTH, "fourth-copy")
+    for course in (fourth, again):
+        course.sequencing["objectivesGlobalToSystem"] = True
+        course.sequencing["sharedDataGlobalToSystem"] = True
+        course.save()
+    ana = learner_factory(enrol=[fourth, again])
+    first = open_attempt(ana, "fourth")
+    assert first["sequencing"]["state"] is None  # nothing global yet
+    started = ana.start("fourth", itemId="playing_item", attemptId=first["attemptId"])
+    save(ana, started, 1, state=engine_state("my note"))
+
+    new_attempt(ana, "fourth", first["attemptId"])
+    second = open_attempt(ana, "fourth")
+    assert second["attemptId"] != first["attemptId"]
+    assert second["sequencing"]["activityTree"]["id"] == "golf_sample_default_org"
+    seed = json.loads(second["sequencing"]["state"])
+    assert seed["currentActivityId"] is None and seed["sequencing"] is None
+    assert seed["sharedData"] == {NOTES: "my note"}
+    assert set(seed["globalObjectiveMap"]) == {PLAYING}
+    assert seed["globalObjectives"] == [{"id": PLAYING, "completion_status": "completed"}]
+    other = json.loads(open_attempt(ana, "fourth-copy")["sequencing"]["state"])
+    assert other["sharedData"] == {NOTES: "my note"}
+
+
+def test_globals_stay_in_their_attempt_when_the_course_says_so(learner_factory: Any) -> None:
+    """PostTestRollup4thEd's organization says objectivesGlobalToSystem="false"
+    sharedDataGlobalToSystem="false": its notes belong to one attempt."""
+    fourth = golf(FOURTH, "fourth")
+    assert fourth.sequencing["objectivesGlobalToSystem"] is False
+    assert fourth.sequencing["sharedDataGlobalToSystem"] is False
+    ana = learner_factory(enrol=[fourth])
+    first = open_attempt(ana, "fourth")
+    started = ana.start("fourth", itemId="playing_item", attemptId=first["attemptId"])
+    save(ana, started, 1, state=engine_state("attempt one only"))
+    new_attempt(ana, "fourth", first["attemptId"])
+    assert open_attempt(ana, "fourth")["sequencing"]["state"] is None

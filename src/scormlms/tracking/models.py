@@ -187,3 +187,31 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"certificate {self.code}"
+
+
+class LearnerGlobal(models.Model):
+    """A global shared objective or ``adl.data`` bucket that outlives its attempt (SPEC §11;
+    ``scorm.global_state``): for courses whose ``objectivesGlobalToSystem`` /
+    ``sharedDataGlobalToSystem`` is true, kept per learner and handed to each new attempt of a
+    course that maps the same id."""
+
+    class Kind(models.TextChoices):
+        OBJECTIVE = "objective"
+        DATA = "data"
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # SCORM 2004 allows identifiers of 4000 characters; longer than this stay in their attempt.
+    key = models.CharField(max_length=1000)
+    value = models.JSONField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "kind", "key"], name="one_global_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"

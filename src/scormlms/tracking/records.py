@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from scormlms.courses.models import Course, Enrolment
 from scormlms.scorm import record as rules
+from scormlms.tracking import sequencing
 from scormlms.tracking.models import Attempt, AttemptEvent, Certificate
 
 log = logging.getLogger("scormlms.tracking")
@@ -184,9 +185,13 @@ def attempt_new(*, learner: AbstractBaseUser, course: Course, shown_attempt_id: 
     previous = enrolment.current_attempt
     if open_attempt is not None:
         abandon(open_attempt, now, "start over", by=learner.get_username())
-    attempt = Attempt.objects.create(
+    attempt = Attempt(
         learner_id=learner.pk, course=course, status=Attempt.Status.IN_PROGRESS, launched_at=now
     )
+    if course.sequenced:
+        earlier = list(Attempt.objects.filter(learner_id=learner.pk, course=course, reset=False))
+        sequencing.prepare(attempt, learner, course, earlier)
+    attempt.save(force_insert=True)
     AttemptEvent.objects.create(
         attempt=attempt,
         kind=AttemptEvent.Kind.NEW_ATTEMPT,

@@ -7,7 +7,6 @@ commit and re-derives everything, ``attempt_discard`` is the player's "Don't sav
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,9 +27,13 @@ from scormlms.scorm.preload import preload_tree
 from scormlms.scorm.record import attempt_limit_reached
 from scormlms.scorm.rollup import CourseOutcome, TrackedItem, aggregate
 from scormlms.scorm.sequenced_outcome import SequencedOutcome, sequenced_outcome
-from scormlms.scorm.sequencing import select_and_randomize
-from scormlms.tracking import certificates, hotrows, records
-from scormlms.tracking.models import Attempt, AttemptEvent, LaunchSession, ScoAttempt
+from scormlms.tracking import certificates, hotrows, records, sequencing
+from scormlms.tracking.models import (
+    Attempt,
+    AttemptEvent,
+    LaunchSession,
+    ScoAttempt,
+)
 from scormlms.tracking.payloads import PayloadError, ResultPayload, SequencingPayload
 from scormlms.tracking.tokens import LaunchClaims, token_make
 
@@ -409,7 +412,7 @@ def _open_attempt(
             learner_id=learner.pk, course=course, status=Attempt.Status.IN_PROGRESS, launched_at=now
         )
         if course.sequenced:
-            attempt.sequencing_tree = _new_activity_tree(course, attempts)
+            sequencing.prepare(attempt, learner, course, attempts)
         writes.insert([attempt], insert_names(Attempt))
         created = True
         # A new attempt grades nothing yet: the record keeps its attempt (and certificate)
@@ -860,37 +863,6 @@ def _issue_certificate(
 # ----------------------------------------------------------------------------------- sequencing
 
 
-def _new_activity_tree(course: Course, attempts: list[Attempt]) -> dict[str, Any]:
-    """A new attempt's activity tree: the course's, with its selection and randomization
-    controls applied now and kept with the attempt (SEQUENCING.md, defect 2: the engine does
-    not randomize a first attempt). A ``once`` timing keeps the learner's earlier choice."""
-    assert course.sequencing is not None
-    tree = course.sequencing["settings"]["activityTree"]
-    earlier = (
-        Attempt.objects.filter(id__in=[a.id for a in attempts], sequencing_tree__isnull=False)
-        .order_by("-launched_at")
-        .values_list("sequencing_tree", flat=True)
-        .first()
-    )
-    chosen, _ = select_and_randomize(tree, random.SystemRandom(), _orders(earlier))
-    return chosen
-
-
-def _orders(tree: Mapping[str, Any] | None) -> dict[str, list[str]] | None:
-    """Each cluster's children in the order ``tree`` has them (an earlier attempt's choice)."""
-    if not tree:
-        return None
-    found: dict[str, list[str]] = {}
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        children = node.get("children") or []
-        if children:
-            found[str(node["id"])] = [str(c["id"]) for c in children]
-            stack.extend(children)
-    return found
-
-
 @dataclass(frozen=True)
 class OpenResult:
     attempt: Attempt  # with its sequencing columns
@@ -982,6 +954,7 @@ def sequencing_save(
     attempt.sequencing_activities = {"activities": payload.activities, "choice": payload.choice}
     result = sequenced_outcome(attempt.sequencing_tree, payload.activities)
     _apply_course_result(attempt, result, now, events)
+    sequencing.keep_globals(learner, course, attempt.sequencing_tree, payload.state, now)
     attempt.save(
         update_fields=[
             "sequencing_state",
