@@ -4,6 +4,8 @@ rollup the engine reports (``scorm.sequenced_outcome``)."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from collections import Counter
 from typing import Any
@@ -304,3 +306,45 @@ def test_globals_stay_in_their_attempt_when_the_course_says_so(learner_factory: 
     save(ana, started, 1, state=engine_state("attempt one only"))
     new_attempt(ana, "fourth", first["attemptId"])
     assert open_attempt(ana, "fourth")["sequencing"]["state"] is None
+
+
+def _gz(text: str) -> str:
+    return "gz:" + base64.b64encode(gzip.compress(text.encode())).decode()
+
+
+def test_a_gzipped_state_is_taken_kept_as_sent_and_read_for_its_globals(
+    learner_factory: Any,
+) -> None:
+    fourth = golf(FOURTH, "fourth")
+    fourth.sequencing["sharedDataGlobalToSystem"] = True
+    fourth.save()
+    ana = learner_factory(enrol=[fourth])
+    first = open_attempt(ana, "fourth")
+    started = ana.start("fourth", itemId="playing_item", attemptId=first["attemptId"])
+    packed = _gz(engine_state("packed note"))
+    save(ana, started, 1, state=packed)
+    assert Attempt.objects.get().sequencing_state == packed
+    assert open_attempt(ana, "fourth")["sequencing"]["state"] == packed
+    new_attempt(ana, "fourth", first["attemptId"])
+    seed = json.loads(open_attempt(ana, "fourth")["sequencing"]["state"])
+    assert seed["sharedData"] == {NOTES: "packed note"}
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        "gz:not base64!",
+        "gz:" + base64.b64encode(b"not gzip").decode(),
+        "gz:" + base64.b64encode(gzip.compress(b"[1, 2]")).decode(),
+        "gz:" + base64.b64encode(gzip.compress(b"{" + b" " * (17 * 1024 * 1024) + b"}")).decode(),
+        "gz:" + base64.b64encode(gzip.compress(b'{"a": 1}')[:-6]).decode(),
+    ],
+    ids=["not-base64", "not-gzip", "not-an-object", "bomb", "cut-short"],
+)
+def test_a_bad_gzipped_state_is_refused(forced: Any, state: str) -> None:
+    _, ana = forced
+    attempt_id = open_attempt(ana)["attemptId"]
+    started = ana.start("seq", itemId="playing_item", attemptId=attempt_id)
+    answer = save(ana, started, 1, expect=400, state=state)
+    assert answer["field"] == "state"
+    assert Attempt.objects.get().sequencing_seq == 0

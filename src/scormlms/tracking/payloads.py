@@ -5,8 +5,10 @@ Errors carry the HTTP status, the field and the rule, so every 4xx names what wa
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -251,7 +253,12 @@ def _nav_request(raw: object) -> str:
 
 # ------------------------------------------------------------------------------- sequencing
 
-MAX_STATE_CHARS = 900_000  # the engine's state: ~45 KB for 6 activities, ~270 KB for 100
+MAX_STATE_CHARS = 900_000  # as sent: plain JSON text, or "gz:" + base64 of its gzip
+# The engine's state is ~46 KB of JSON for golf ForcedSequential and ~750 KB for 100 leaves
+# after 10 SCOs, and compresses 20-60x (docs/BENCHMARKS.md, "Sequencing state"): the player
+# sends it gzip'd. Unpacked it may not exceed this.
+MAX_STATE_UNPACKED = 16 * 1024 * 1024
+GZIP_PREFIX = "gz:"
 MAX_ACTIVITIES = 5000
 _ACTIVITY_KEYS = {"completionStatus", "successStatus", "score", "progressMeasure"}
 
@@ -298,12 +305,10 @@ def sequencing_payload(body: Mapping[str, Any]) -> SequencingPayload:
     state = body.get("state")
     if not isinstance(state, str) or not state or len(state) > MAX_STATE_CHARS:
         raise PayloadError("state", f"must be text of 1 to {MAX_STATE_CHARS} characters")
-    try:
-        parsed = jsoncodec.loads(state)
-    except ValueError as error:
-        raise PayloadError("state", "must be the engine's state as JSON text") from error
-    if not isinstance(parsed, dict):
-        raise PayloadError("state", "must be the engine's state as JSON text")
+    if not isinstance(state_document(state), dict):
+        raise PayloadError(
+            "state", 'must be the engine\'s state: JSON text, or "gz:" + base64 of its gzip'
+        )
     activities = body.get("activities", {})
     if not isinstance(activities, dict) or len(activities) > MAX_ACTIVITIES:
         raise PayloadError(
@@ -336,3 +341,23 @@ def sequencing_payload(body: Mapping[str, Any]) -> SequencingPayload:
         choice=valid,
         ended=ended,
     )
+
+
+def state_document(state: str) -> Any:
+    """The engine's state as stored (plain JSON text, or ``gz:`` + base64 of the gzip'd text)
+    parsed; None when it is neither, or unpacks to more than ``MAX_STATE_UNPACKED`` bytes."""
+    text: str | bytes = state
+    if state.startswith(GZIP_PREFIX):
+        try:
+            packed = base64.b64decode(state[len(GZIP_PREFIX) :], validate=True)
+            inflater = zlib.decompressobj(wbits=31)  # gzip framing (zlib docs)
+            raw = inflater.decompress(packed, MAX_STATE_UNPACKED)
+        except (ValueError, zlib.error):
+            return None
+        if inflater.unconsumed_tail or not inflater.eof:
+            return None  # larger than allowed, or cut short
+        text = raw
+    try:
+        return jsoncodec.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        return None

@@ -14,11 +14,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from scormlms import jsoncodec
 from scormlms.courses.models import Course
 from scormlms.scorm import global_state
 from scormlms.scorm.sequencing import select_and_randomize
 from scormlms.tracking.models import Attempt, LearnerGlobal
+from scormlms.tracking.payloads import state_document
 
 
 def prepare(
@@ -91,9 +91,8 @@ def keep_globals(
     objectives, data = _scopes(course)
     if not (objectives or data):
         return
-    try:
-        parsed = jsoncodec.loads(state)
-    except ValueError:
+    parsed = state_document(state)
+    if not isinstance(parsed, dict):
         return
     found = global_state.globals_of(parsed, global_state.targets(tree))
     rows = [
