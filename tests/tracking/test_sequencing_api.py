@@ -11,10 +11,12 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from scormlms.courses.models import Course, Enrolment
 from scormlms.courses.services import course_import
-from scormlms.tracking.models import Attempt, Certificate
+from scormlms.tracking.models import Attempt, Certificate, LearnerGlobal
 from tests.conftest import CORPUS
 from tests.tracking.conftest import Learner, make_course
 
@@ -348,3 +350,23 @@ def test_a_bad_gzipped_state_is_refused(forced: Any, state: str) -> None:
     answer = save(ana, started, 1, expect=400, state=state)
     assert answer["field"] == "state"
     assert Attempt.objects.get().sequencing_seq == 0
+
+
+def test_a_save_writes_only_the_globals_that_changed(learner_factory: Any) -> None:
+    fourth = golf(FOURTH, "fourth")
+    fourth.sequencing["objectivesGlobalToSystem"] = True
+    fourth.sequencing["sharedDataGlobalToSystem"] = True
+    fourth.save()
+    ana = learner_factory(enrol=[fourth])
+    first = open_attempt(ana, "fourth")
+    started = ana.start("fourth", itemId="playing_item", attemptId=first["attemptId"])
+
+    def writes(seq: int, note: str) -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            save(ana, started, seq, state=engine_state(note))
+        return [q["sql"] for q in ctx.captured_queries if "tracking_learnerglobal" in q["sql"]]
+
+    assert len(writes(1, "one")) == 1  # both globals, one statement
+    assert writes(2, "one") == []  # nothing changed
+    assert len(writes(3, "two")) == 1
+    assert LearnerGlobal.objects.get(kind="data").value == "two"

@@ -269,7 +269,8 @@ class SequencingPayload:
 
     attempt_id: uuid.UUID
     seq: int
-    state: str  # the engine's serializeSequencingState(), a JSON object as text
+    state: str  # the engine's serializeSequencingState(): JSON text, or "gz:" + its gzip
+    document: dict[str, Any]  # the state, parsed
     activities: dict[str, dict[str, Any]]  # activity id → its tracking data
     choice: dict[str, bool]  # activity id → whether a choice of it is valid now
     ended: str  # why the sequencing session ended ("" while it goes on)
@@ -305,7 +306,8 @@ def sequencing_payload(body: Mapping[str, Any]) -> SequencingPayload:
     state = body.get("state")
     if not isinstance(state, str) or not state or len(state) > MAX_STATE_CHARS:
         raise PayloadError("state", f"must be text of 1 to {MAX_STATE_CHARS} characters")
-    if not isinstance(state_document(state), dict):
+    document = state_document(state)
+    if not isinstance(document, dict):
         raise PayloadError(
             "state", 'must be the engine\'s state: JSON text, or "gz:" + base64 of its gzip'
         )
@@ -337,6 +339,7 @@ def sequencing_payload(body: Mapping[str, Any]) -> SequencingPayload:
         attempt_id=attempt_id,
         seq=seq,
         state=state,
+        document=document,
         activities=checked,
         choice=valid,
         ended=ended,

@@ -7,8 +7,10 @@ each calls :func:`prepare` for a sequenced course.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +20,6 @@ from scormlms.courses.models import Course
 from scormlms.scorm import global_state
 from scormlms.scorm.sequencing import select_and_randomize
 from scormlms.tracking.models import Attempt, LearnerGlobal
-from scormlms.tracking.payloads import state_document
 
 
 def prepare(
@@ -85,18 +86,23 @@ def _seed_state(learner: AbstractBaseUser, course: Course, tree: Mapping[str, An
 
 
 def keep_globals(
-    learner: AbstractBaseUser, course: Course, tree: Mapping[str, Any], state: str, now: datetime
-) -> None:
-    """Store what of the attempt's state outlives it (``_seed_state`` hands it on)."""
+    learner: AbstractBaseUser,
+    course: Course,
+    tree: Mapping[str, Any],
+    document: Mapping[str, Any],
+    now: datetime,
+    kept: Sequence[str] = (),
+) -> list[str]:
+    """Store what of the attempt's engine state (``document``, parsed) outlives it
+    (``_seed_state`` hands it on). ``kept`` are the digests this returned for the attempt's
+    previous save: only entries that changed since are written, so a save that changed no
+    global objective or shared data costs no write."""
     objectives, data = _scopes(course)
     if not (objectives or data):
-        return
-    parsed = state_document(state)
-    if not isinstance(parsed, dict):
-        return
-    found = global_state.globals_of(parsed, global_state.targets(tree))
-    rows = [
-        LearnerGlobal(learner_id=learner.pk, kind=kind, key=key, value=value, updated_at=now)
+        return []
+    found = global_state.globals_of(document, global_state.targets(tree))
+    entries = {
+        _digest(kind, key, value): (kind, key, value)
         for kind, on, values in (
             (LearnerGlobal.Kind.OBJECTIVE, objectives, found.objectives),
             (LearnerGlobal.Kind.DATA, data, found.data),
@@ -104,6 +110,12 @@ def keep_globals(
         if on
         for key, value in values.items()
         if len(key) <= 1000
+    }
+    seen = set(kept)
+    rows = [
+        LearnerGlobal(learner_id=learner.pk, kind=kind, key=key, value=value, updated_at=now)
+        for digest, (kind, key, value) in entries.items()
+        if digest not in seen
     ]
     if rows:
         LearnerGlobal.objects.bulk_create(
@@ -112,6 +124,12 @@ def keep_globals(
             unique_fields=["learner", "kind", "key"],
             update_fields=["value", "updated_at"],
         )
+    return sorted(entries)
+
+
+def _digest(kind: str, key: str, value: Any) -> str:
+    text = json.dumps([kind, key, value], sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def _orders(tree: Mapping[str, Any] | None) -> dict[str, list[str]] | None:

@@ -951,10 +951,17 @@ def sequencing_save(
     before = _outcome_key(attempt)
     attempt.sequencing_state = payload.state
     attempt.sequencing_seq = payload.seq
-    attempt.sequencing_activities = {"activities": payload.activities, "choice": payload.choice}
+    kept = (attempt.sequencing_activities or {}).get("globals") or []
+    globals_kept = sequencing.keep_globals(
+        learner, course, attempt.sequencing_tree, payload.document, now, kept
+    )
+    attempt.sequencing_activities = {
+        "activities": payload.activities,
+        "choice": payload.choice,
+        "globals": globals_kept,
+    }
     result = sequenced_outcome(attempt.sequencing_tree, payload.activities)
     _apply_course_result(attempt, result, now, events)
-    sequencing.keep_globals(learner, course, attempt.sequencing_tree, payload.state, now)
     attempt.save(
         update_fields=[
             "sequencing_state",
