@@ -23,7 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,16 +86,29 @@ def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 
 def _wait_group_gone(pgid: int, timeout: float = 15) -> None:
-    # Workers outlive their master for a moment after it dies; wait until the kernel has them.
+    # Workers outlive their master for a moment after it dies; wait until none runs. A zombie
+    # (dead, not yet reaped by whoever adopted it) holds no socket and no memory any more.
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
+    while _group_running(pgid):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
             return
-        time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
+        time.sleep(0.02)
+
+
+def _group_running(pgid: int) -> bool:
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        state, _, group = stat[stat.rindex(")") + 2 :].split()[:3]
+        if int(group) == pgid and state != "Z":
+            return True
+    return False
 
 
 def _spawn(argv: list[str], log: Path, env: dict[str, str] | None = None) -> Any:
@@ -312,6 +325,29 @@ class Cluster:
         """Run ``code`` in ``scormlms shell``; it prints one JSON document as its last line."""
         return json.loads(self.manage("shell", "-c", code).strip().splitlines()[-1])
 
+    @contextlib.contextmanager
+    def attempt_locked(self, attempt_id: str) -> Iterator[Callable[[], set[str]]]:
+        """Hold an attempt's row lock, as a commit in progress does: the hosts' commits to it
+        wait inside their transactions until the block ends. Yields a function naming the
+        hosts (their labels) that have one waiting."""
+        import psycopg
+
+        url = self.env["DATABASE_URL"]
+        with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as watcher:
+            holder.execute("SELECT 1 FROM tracking_attempt WHERE id = %s FOR UPDATE", [attempt_id])
+
+            def waiting() -> set[str]:
+                rows = watcher.execute(
+                    "SELECT application_name FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                ).fetchall()
+                return {str(row[0]) for row in rows}
+
+            try:
+                yield waiting
+            finally:
+                holder.rollback()
+
     def redis_keys(self) -> list[str]:
         return list(redis_command(self.redis, "KEYS", "*") or [])
 
@@ -340,14 +376,16 @@ class Cluster:
         return "\n".join(parts)
 
 
-def host_env(base: dict[str, str], folder: Path, shared: Path) -> dict[str, str]:
+def host_env(base: dict[str, str], folder: Path, shared: Path, name: str) -> dict[str, str]:
     """A host's environment: ``base`` plus a data dir of its own under ``folder``, whose
-    ``packages`` and ``media`` are the shared storage."""
+    ``packages`` and ``media`` are the shared storage; its database connections carry its
+    ``name`` (PostgreSQL's ``application_name``), so the test can tell whose query waits."""
     data = folder / "data"
     data.mkdir(parents=True)
-    for name in SHARED:
-        (data / name).symlink_to(shared / name, target_is_directory=True)
-    return {**base, "SCORMLMS_DATA_DIR": str(data)}
+    for shared_name in SHARED:
+        (data / shared_name).symlink_to(shared / shared_name, target_is_directory=True)
+    database = f"{base['DATABASE_URL']}?application_name={name}"
+    return {**base, "SCORMLMS_DATA_DIR": str(data), "DATABASE_URL": database}
 
 
 def base_env(*, database_url: str, redis: Path, addresses: list[str]) -> dict[str, str]:

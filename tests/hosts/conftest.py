@@ -38,7 +38,7 @@ from tests.hosts.cluster import (
     throwaway_database,
 )
 
-COURSE_ID = "hosts-progress"
+COURSE_ID = "hosts-quiz"
 # One learner per test: no test sees another's sessions or attempts.
 LEARNERS = [f"learner-{n}" for n in range(1, 11)]
 
@@ -86,7 +86,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     if not os.path.exists(REDIS_SERVER):
         pytest.fail(f"{REDIS_SERVER} is missing: install the Debian package redis-server")
     folder = tmp_path_factory.mktemp("hosts")
-    package = example("progress2004", folder)
+    package = example("quiz12", folder)  # SCORM 1.2: one SCO, no sequencing
     with contextlib.ExitStack() as stack:
         try:
             database = stack.enter_context(throwaway_database())
@@ -105,7 +105,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             (shared / name).mkdir(parents=True)
         base = base_env(database_url=database, redis=redis, addresses=[ns.ip for ns in namespaces])
         hosts = [
-            AppHost(f"app{n}", ns, host_env(base, folder / f"app{n}", shared), folder)
+            AppHost(f"app{n}", ns, host_env(base, folder / f"app{n}", shared, f"app{n}"), folder)
             for n, ns in enumerate(namespaces, start=1)
         ]
         for host in hosts:
@@ -114,7 +114,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         cluster = Cluster(
             hosts=hosts,
             proxy="",
-            env=host_env(base, folder / "admin", shared),
+            env=host_env(base, folder / "admin", shared, "admin"),
             redis=redis,
             course_id=COURSE_ID,
             folder=folder,

@@ -73,7 +73,7 @@ def test_a_learner_logged_in_on_one_host_commits_through_the_other(
     # Alternate: each commit lands on the other host than the one before, then through HAProxy.
     bases = [other.url, one.url, other.url, cluster.proxy, cluster.proxy, cluster.proxy]
     for n, base in enumerate(bases):
-        values = {"cmi.location": f"page-{n}", "cmi.suspend_data": f"data-{n}"}
+        values = {"cmi.core.lesson_location": f"page-{n}", "cmi.suspend_data": f"data-{n}"}
         reply = learner.post_json(
             base, "/api/scorm/result", commit_body(started, first + n, values)
         )
