@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -34,6 +33,7 @@ from tests.hosts.netns import Host
 
 PG_SOCKET_DIR = os.environ.get("SCORMLMS_TEST_PG_SOCKET", "/var/run/postgresql")
 REDIS_SERVER = "/usr/bin/redis-server"
+HAPROXY = "/usr/sbin/haproxy"
 APP_PORT = 8000
 SHARED = ("packages", "media")
 
@@ -269,7 +269,6 @@ def haproxy_config(*, bind: str, servers: list[tuple[str, str]], check_host: str
 @contextlib.contextmanager
 def haproxy(folder: Path, hosts: list[AppHost]) -> Iterator[str]:
     """HAProxy in the foreground (``-db``) on a free loopback port: its URL."""
-    binary = shutil.which("haproxy") or "/usr/sbin/haproxy"
     port = _free_port()
     config = folder / "haproxy.cfg"
     config.write_text(
@@ -279,12 +278,12 @@ def haproxy(folder: Path, hosts: list[AppHost]) -> Iterator[str]:
             check_host="localhost",
         )
     )
-    check = subprocess.run([binary, "-c", "-f", str(config)], capture_output=True, text=True)
+    check = subprocess.run([HAPROXY, "-c", "-f", str(config)], capture_output=True, text=True)
     assert check.returncode == 0, (
         f"haproxy refuses its configuration:\n{check.stdout}{check.stderr}"
     )
     log = folder / "haproxy.log"
-    proc = _spawn([binary, "-db", "-f", str(config)], log)
+    proc = _spawn([HAPROXY, "-db", "-f", str(config)], log)
     try:
         deadline = time.monotonic() + 15
         while True:

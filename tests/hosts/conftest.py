@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +26,7 @@ from tests.conftest import REPO
 from tests.hosts import netns
 from tests.hosts.client import PASSWORD, Learner
 from tests.hosts.cluster import (
+    HAPROXY,
     REDIS_SERVER,
     AppHost,
     Cluster,
@@ -63,17 +63,20 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _haproxy_or_skip() -> None:
-    if shutil.which("haproxy") or os.path.exists("/usr/sbin/haproxy"):
-        return
+def _installed(binary: str, package: str) -> str:
+    """Empty when ``binary`` is there, after installing the Debian ``package`` if it was missing
+    (``scripts/ensure-debian-packages``, as root); else the reason it is not there."""
+    if os.path.exists(binary):
+        return ""
     done = subprocess.run(
-        [str(REPO / "scripts" / "ensure-debian-packages"), "haproxy"],
+        [str(REPO / "scripts" / "ensure-debian-packages"), package],
         capture_output=True,
         text=True,
         timeout=300,
     )
-    if not (shutil.which("haproxy") or os.path.exists("/usr/sbin/haproxy")):
-        pytest.skip(f"haproxy is missing and could not be installed: {done.stdout}{done.stderr}")
+    if os.path.exists(binary):
+        return ""
+    return f"{binary} is missing and {package} could not be installed: {done.stdout}{done.stderr}"
 
 
 def _on_postgres_pass() -> bool:
@@ -82,9 +85,10 @@ def _on_postgres_pass() -> bool:
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    _haproxy_or_skip()
-    if not os.path.exists(REDIS_SERVER):
-        pytest.fail(f"{REDIS_SERVER} is missing: install the Debian package redis-server")
+    if missing := _installed(HAPROXY, "haproxy"):
+        pytest.skip(missing)
+    if missing := _installed(REDIS_SERVER, "redis-server"):
+        pytest.fail(missing)
     folder = tmp_path_factory.mktemp("hosts")
     package = example("quiz12", folder)  # SCORM 1.2: one SCO, no sequencing
     with contextlib.ExitStack() as stack:
