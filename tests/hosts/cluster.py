@@ -111,7 +111,9 @@ def _group_running(pgid: int) -> bool:
     return False
 
 
-def _spawn(argv: list[str], log: Path, env: dict[str, str] | None = None) -> Any:
+def _spawn(
+    argv: list[str], log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
             argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
