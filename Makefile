@@ -3,9 +3,9 @@
 #   make test   install everything (Chromium too), then lint, type-check and run the whole suite
 PYTHON ?= python3
 # Debian packages: the certificate fonts (settings.CERTIFICATE_FONTS); the tests also read PDFs
-# with poppler-utils and drive Chromium.
+# with poppler-utils and drive Chromium; tests/hosts runs HAProxy and a redis-server of its own.
 DEBIAN_PACKAGES := fonts-noto-core fonts-noto-cjk
-TEST_DEBIAN_PACKAGES := $(DEBIAN_PACKAGES) poppler-utils chromium haproxy
+TEST_DEBIAN_PACKAGES := $(DEBIAN_PACKAGES) poppler-utils chromium haproxy redis-server
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
