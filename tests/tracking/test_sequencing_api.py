@@ -370,3 +370,24 @@ def test_a_save_writes_only_the_globals_that_changed(learner_factory: Any) -> No
     assert writes(2, "one") == []  # nothing changed
     assert len(writes(3, "two")) == 1
     assert LearnerGlobal.objects.get(kind="data").value == "two"
+
+
+def test_courses_imported_before_sequencing_get_theirs_from_the_stored_manifest(
+    forced: Any, learner_factory: Any
+) -> None:
+    """Migration courses 0007: a 2004 course stored before Course.sequencing existed is
+    converted from its package's imsmanifest.xml; one whose package is gone keeps None."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("scormlms.courses.migrations.0007_sequencing")
+    course, _ = forced
+    expected = course.sequencing
+    gone = make_course("gone")  # no package stored under gone/v1
+    Course.objects.update(sequencing=None, sequenced=False)
+    migration.convert_stored(apps, None)
+    course.refresh_from_db()
+    gone.refresh_from_db()
+    assert course.sequenced and course.sequencing == expected
+    assert not gone.sequenced and gone.sequencing is None
