@@ -37,6 +37,31 @@ print(json.dumps(get_user_model().objects.filter(username={username!r}).update(i
 """
 
 
+_NEW_PASSWORD = """
+import json
+from django.contrib.auth import get_user_model
+user = get_user_model().objects.get(username={username!r})
+user.set_password("a-new-password-1")
+user.save()
+print(json.dumps(True))
+"""
+
+# Expire the learner's sessions as their age would: the row's expiry date passes, and the cached
+# copy goes (its timeout is the same age), as Django's cache would drop it at that moment.
+_EXPIRE = """
+import json
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.utils import timezone
+pk = str(get_user_model().objects.get(username={username!r}).pk)
+keys = [s.session_key for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == pk]
+Session.objects.filter(session_key__in=keys).update(expire_date=timezone.now())
+cache.delete_many(["django.contrib.sessions.cached_db" + key for key in keys])
+print(json.dumps(len(keys)))
+"""
+
+
 def _state(cluster: Cluster) -> str:
     return f"/lms/enrolments/{cluster.course_id}/state"
 
@@ -148,3 +173,25 @@ def test_the_hosts_keep_sessions_in_the_one_redis(cluster: Cluster, learner: Lea
     learner.log_out(other.url)
     keys = cluster.redis_keys()
     assert not any(key.endswith(session) for key in keys), keys
+
+
+def test_a_password_changed_elsewhere_logs_out_on_both_hosts_at_once(
+    cluster: Cluster, learner: Learner
+) -> None:
+    """Django's session hash: a password changed through the ORM (an admin, the shell) ends
+    every session of the user on the next request to any host."""
+    learner.log_in(cluster.proxy)
+    for host in cluster.hosts:
+        assert learner.get(host.url, _state(cluster)).status == 200
+    assert cluster.shell_json(_NEW_PASSWORD.format(username=learner.username)) is True
+    for base in [h.url for h in cluster.hosts] + [cluster.proxy]:
+        assert_logged_out(learner.get(base, _state(cluster)), api=True)
+
+
+def test_an_expired_session_is_refused_by_both_hosts(cluster: Cluster, learner: Learner) -> None:
+    learner.log_in(cluster.proxy)
+    for host in cluster.hosts:
+        assert learner.get(host.url, _state(cluster)).status == 200
+    assert cluster.shell_json(_EXPIRE.format(username=learner.username)) >= 1
+    for base in [h.url for h in cluster.hosts] + [cluster.proxy]:
+        assert_logged_out(learner.get(base, _state(cluster)), api=True)
