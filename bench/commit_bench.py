@@ -466,7 +466,7 @@ def bench_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
     configs = [parse_config(c) for c in args.configs.split(",")]
     kinds = (*KINDS, FLOOR_KIND) if args.floor else KINDS
     results: dict[str, Any] = {"db": db, "configs": []}
-    with Scormlms(db, tag="commit") as lms:
+    with Scormlms(db, tag="commit", src=args.src) as lms:
         lms.make_course(COURSE, standard="2004")
         names = lms.make_learners("learner", args.learners, COURSE, PASSWORD)
         workers, threads, options = configs[0]
@@ -541,6 +541,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--profile", type=float, default=0, metavar="SECONDS", help="py-spy the commit path"
+    )
+    parser.add_argument(
+        "--src", type=Path, help="run the scormlms of another checkout's src/ (a git worktree)"
     )
     parser.add_argument("--json", type=Path, help="write all figures here")
     args = parser.parse_args()
