@@ -14,6 +14,9 @@ const SWITCH_WAIT_MS = 10000;
 // Requests after which flow picks the next item: with SCORM 1.2 prerequisites, which one
 // depends on what the SCO that just ended reported.
 const MOVES = new Set(["continue", "previous"]);
+const COURSE_END = "You have reached the end of this course.";
+// The SCORM 2004 requests that move to another activity (SN NB.2.1).
+const MOVES_2004 = new Set(["continue", "previous", "choice", "jump"]);
 
 function wait(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,8 +48,10 @@ class Player {
     this.states = null;
     this.stateSeq = 0;
     this.nextDelivery = null; // an activity the engine delivered while the player was busy
+    this.endedLater = ""; // how the sequencing session ended while the player was busy
     this.exiting = false; // leaving the player for good (leave())
-    this.deliveries = 0; // how many activities the engine has delivered in this visit
+    this.keepError = false; // the next delivery leaves the shown message (a refusal) up
+    this.courseEnded = false; // the sequencing session reached the end of the content
   }
 
   async boot() {
@@ -187,10 +192,12 @@ class Player {
     if (launch.standard === "1.2") window.API = this.session.api;
     else window.API_1484_11 = this.session.api;
     this.current = launch.itemId;
+    this.frame.dataset.itemId = launch.itemId;
     if (this.sequencer) this.saveState();
     else this.showItems(launch.items);
     this.showCurrent();
     $("ended").hidden = true;
+    this.courseEnded = false;
     this.frame.src = launch.launchUrl;
   }
 
@@ -203,11 +210,7 @@ class Player {
   async afterTerminate(session) {
     if (this.leaving || this.busy || session !== this.session) return;
     if (this.sequencer) {
-      // The engine processed the SCO's navigation request inside its Terminate: what it
-      // delivered launches (onDeliver), an ended session is handled by onEnded; otherwise the
-      // learner picks what comes next.
-      this.saveState();
-      if (!this.sequencer.delivered && !this.sequencer.endedReason) this.showEnded();
+      await this.settleTerminated(parseRequest(session.navRequest), session);
       return;
     }
     const request =
@@ -279,6 +282,10 @@ class Player {
       const id = this.nextDelivery;
       this.nextDelivery = null;
       await this.run(() => this.launchActivity(id));
+    } else if (this.endedLater && !this.exiting) {
+      const reason = this.endedLater;
+      this.endedLater = "";
+      this.sessionEnded(reason);
     }
   }
 
@@ -368,13 +375,18 @@ class Player {
       },
     });
     this.showTree();
-    if (!this.sequencer.begin(state)) {
-      this.showEnded("Nothing in this course can be started now.");
+    const ids = new Set(this.sequencer.ids);
+    const leaves = this.items.filter((i) => i.launchable && ids.has(i.itemId)).map((i) => i.itemId);
+    if (!this.sequencer.begin(state, { target: this.config.itemId, leaves })) {
+      // The course does not start by itself (its root allows no flow): the learner chooses.
+      const menu = document.querySelector("#toc button[data-item-id]");
+      this.showEnded(
+        menu ? "Choose where to begin from the menu." : "Nothing in this course can be started now.",
+      );
     }
   }
 
   onDeliver(id) {
-    this.deliveries += 1;
     if (this.exiting) return;
     // Deliveries happen inside a SCO's Terminate, often while the player is unloading it.
     if (this.busy || this.leaving) this.nextDelivery = id;
@@ -382,46 +394,78 @@ class Player {
   }
 
   async launchActivity(id) {
-    if (this.refusal === null) $("player-error").hidden = true;
+    if (!this.keepError) $("player-error").hidden = true;
+    this.keepError = false;
     await this.unloadSco();
     await this.sender.drain({ timeoutMs: SWITCH_WAIT_MS });
     await this.launch(id);
   }
 
-  // A request from the player's buttons or menu: refused with a message when the engine says
-  // it is not valid now; processed at the running SCO's Terminate, or by the engine at once.
+  // A request from the player's buttons or menu. Refused with a message when the engine says
+  // it is not valid now, unless the running SCO has reported something since that validity
+  // was computed (it lags: SEQUENCING.md defect 5). Set on the running SCO, it is processed
+  // at its Terminate (settleTerminated); with no SCO running the engine takes it at once.
   async navigate(request) {
     if (this.busy || !this.sequencer) return;
-    if (!this.sequencer.valid(request)) {
+    const running = this.session?.running;
+    if (!this.sequencer.valid(request) && !(running && this.session.reported)) {
       this.showError(this.refusedMessage(request));
       return;
     }
     $("player-error").hidden = true;
     const text = request.target ? `{target=${request.target}}${request.kind}` : request.kind;
-    if (this.session?.running && this.session.api.SetValue("adl.nav.request", text) === "true") {
-      const deliveries = this.deliveries;
+    const session = this.session;
+    if (running && session.api.SetValue("adl.nav.request", text) === "true") {
       await this.run(() => this.unloadSco());
-      // The SCO's Terminate processed the request: a delivery or the session's end follows;
-      // when the engine refused it after all (its validity lags the SCO: SEQUENCING.md defect
-      // 5), the learner is told and picks what comes next.
-      await wait(0);
-      if (this.deliveries === deliveries && !this.sequencer.endedReason) {
-        this.saveState();
-        this.showEnded();
-        this.showError(this.refusedMessage(request));
-      }
+      await this.settleTerminated(request, session);
       return;
     }
     if (!this.sequencer.request(request)) {
       this.showError(this.refusedMessage(request));
       return;
     }
-    // SEQUENCING.md defect 3: choosing an exited activity again is accepted without a delivery.
-    setTimeout(() => {
-      if (this.sequencer.delivered || this.sequencer.endedReason || this.busy) return;
-      const current = this.sequencer.current();
-      if (current) this.onDeliver(current);
-    }, 0);
+    await wait(0);
+    this.deliverCurrentIfNone();
+  }
+
+  // After a SCO's Terminate in a sequenced course. The engine processed the SCO's navigation
+  // request inside it: what it delivered launches (onDeliver), an ended session is handled by
+  // onEnded. A move it refused there was judged on the validity from before the attempt ended
+  // (defect 5): asked again once the attempt has ended; refused still, the learner is told and
+  // stays on the activity when it can be chosen again.
+  async settleTerminated(request, session) {
+    await wait(0); // the engine's events reach the player in a task of their own
+    const seq = this.sequencer;
+    const moved = this.session !== session || this.nextDelivery;
+    if (this.exiting || moved || seq.delivered || seq.endedReason) return;
+    this.saveState();
+    if (!MOVES_2004.has(request.kind)) {
+      this.showEnded(); // the SCO ended without asking for anything: the learner chooses
+      return;
+    }
+    if (seq.retryAfterExit(request)) {
+      await wait(0);
+      this.deliverCurrentIfNone();
+      return;
+    }
+    this.showError(this.refusedMessage(request));
+    const current = seq.current();
+    if (current && seq.request({ kind: "choice", target: current })) {
+      this.keepError = true;
+      await wait(0);
+      this.deliverCurrentIfNone();
+    } else {
+      this.showEnded();
+    }
+  }
+
+  // SEQUENCING.md defect 3: choosing an exited activity again is accepted without a delivery.
+  deliverCurrentIfNone() {
+    const seq = this.sequencer;
+    if (seq.delivered || seq.endedReason || this.busy || this.exiting) return;
+    const current = seq.current();
+    if (current) this.onDeliver(current);
+    else this.showEnded();
   }
 
   refusedMessage(request) {
@@ -436,10 +480,26 @@ class Player {
 
   onEnded(reason) {
     this.saveState({ ended: reason });
-    if (this.exiting || this.busy) return;
+    if (this.exiting) return;
+    // The end comes inside a SCO's Terminate, often while the player is unloading it.
+    if (this.busy || this.leaving) this.endedLater = reason;
+    else this.sessionEnded(reason);
+  }
+
+  sessionEnded(reason) {
     if (reason === "suspend_all") this.leave({ save: true, resumable: true });
     else if (reason === "exit_all" || reason === "abandon_all") this.leave({ save: true });
-    else this.showEnded("You have reached the end of this course.");
+    else this.showCourseEnd();
+  }
+
+  // end_of_content: the learner went past the last activity. What the engine computed before
+  // no longer applies (the session is over); the course status follows once the server has
+  // the final state (refreshState).
+  showCourseEnd() {
+    this.courseEnded = true;
+    this.sequencer.validity = null;
+    this.showEnded(COURSE_END);
+    this.refreshState();
   }
 
   saveState({ ended = "", unloading = false } = {}) {
@@ -487,6 +547,9 @@ class Player {
       if (!response.ok) return;
       const state = await response.json();
       $("course-status").textContent = state.displayStatus || "";
+      if (this.courseEnded && state.displayStatus) {
+        $("ended-text").textContent = `${COURSE_END} Course status: ${state.displayStatus}.`;
+      }
       this.showItems(state.items);
       const link = $("certificate");
       if (state.certificateUrl) {
@@ -570,10 +633,10 @@ class Player {
       button.hidden = seq.hidden(control) || (id === "ended-next" && button.disabled);
     }
     $("exit").hidden = seq.hidden("exit") && seq.hidden("exitAll");
-    $("save-resume").hidden = seq.hidden("suspendAll");
-    const choice = seq.validity?.choice || {};
+    // Saving to resume later is a suspendAll, in the Exit dialog too.
+    $("save-resume").hidden = $("exit-save").hidden = seq.hidden("suspendAll");
     for (const button of document.querySelectorAll("#toc button[data-item-id]")) {
-      const open = choice[button.dataset.itemId] === "true";
+      const open = seq.valid({ kind: "choice", target: button.dataset.itemId });
       if (open) button.removeAttribute("aria-disabled");
       else button.setAttribute("aria-disabled", "true");
       button.dataset.lockedReason = open ? "" : "not available yet";

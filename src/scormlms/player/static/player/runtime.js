@@ -29,6 +29,10 @@ const OK = { result: "true", errorCode: 0 };
 const FAILED = { "1.2": { commit: 101, finish: 101 }, 2004: { commit: 391, finish: 111 } };
 
 const MAX_LOGGED_KEYS = 10; // SPEC §9
+const JUMP = /^\{target=[^}]+\}jump$/;
+// What a SCO reports that sequencing rules read (SCORM 2004 RTE-to-SN data transfer): once it
+// has set one, the engine's validity of requests is out of date until its Terminate.
+const TRACKED = /^cmi\.(completion_status|success_status|score\.|progress_measure|objectives\.)/;
 const DRAFT_DELAY_MS = 500;
 
 // scorm-again renders some leaves as numbers or booleans; the server takes strings only.
@@ -72,6 +76,8 @@ export class ScoSession {
     this.logged = { initialize: false, keys: new Set() };
     this.draftTimer = null;
     this.values = {};
+    this.reported = false; // the SCO has set something sequencing reads (TRACKED)
+    this.holding = false; // replacing the SCO's jump request (see listen)
     this.engine = engine;
     this.api = this.createApi();
   }
@@ -136,6 +142,7 @@ export class ScoSession {
       c.setValue,
       this.guard((element) => {
         if (typeof element !== "string") return;
+        if (TRACKED.test(element)) this.reported = true;
         if (this.log.keys.length < MAX_LOGGED_KEYS && !this.log.keys.includes(element)) {
           this.log.keys.push(element);
         }
@@ -148,7 +155,24 @@ export class ScoSession {
       // even when it was refused, so read back what the API kept.
       api.on(
         "SetValue.adl.nav.request",
-        this.guard(() => (this.navRequest = String(api.adl.nav.request ?? ""))),
+        this.guard(() => {
+          if (this.holding) return;
+          this.navRequest = String(api.adl.nav.request ?? "");
+          // A jump the engine processed at Terminate would skip the End Attempt of this
+          // activity and drop what the SCO reported: scorm-again 3.4.3's validateJumpRequest
+          // (navigation_validity_service.ts) returns no termination request, where SN NB.2.1
+          // asks for an exit first (an engine defect beyond SEQUENCING.md's six). The SCO
+          // terminates with no request instead, which ends its attempt, and the player then
+          // issues the jump (Player.settleTerminated).
+          if (this.engine && JUMP.test(this.navRequest)) {
+            this.holding = true;
+            try {
+              api.SetValue("adl.nav.request", "_none_");
+            } finally {
+              this.holding = false;
+            }
+          }
+        }),
       );
     }
     // No default lesson_status or completion here: the server applies SCORM 1.2 RTE 3.4.4 and

@@ -129,6 +129,32 @@ export class StateStore {
   }
 }
 
+// SEQUENCING.md defect 6: the "attemptLimitExceeded" condition of sequencing and rollup rules
+// reads false for an activity whose SCO exited with cmi.exit "suspend" (activity.ts,
+// hasAttemptLimitExceeded, skips suspended activities as the UP.1 limit check does), so golf
+// PreOrPostTestRollup's pre-test, whose content always exits with suspend, stays choosable
+// after its one attempt. The SN book's rule condition (evaluated by UP.2.1) compares the
+// attempt count with the limit; only the Limit Conditions Check (UP.1) exempts active and
+// suspended activities, and the engine keeps that check apart (checkLimitConditions). The
+// engine's activity class is reached through a public call (getSequencingState) and its
+// method replaced once per page.
+export function countAttemptsAsTheBookDoes(api) {
+  const root = api.getSequencingState?.()?.rootActivity;
+  const proto = root && Object.getPrototypeOf(root);
+  const engine = proto?.hasAttemptLimitExceeded;
+  if (typeof engine !== "function" || engine.countsAttemptsOnly) return;
+  function hasAttemptLimitExceeded() {
+    return this.attemptLimit !== null && this.attemptLimit !== undefined
+      && this.attemptCount >= this.attemptLimit;
+  }
+  hasAttemptLimitExceeded.countsAttemptsOnly = true;
+  Object.defineProperty(proto, "hasAttemptLimitExceeded", {
+    value: hasAttemptLimitExceeded,
+    configurable: true,
+    writable: true,
+  });
+}
+
 // A request as the engine takes it: {kind, target}, "{target=x}choice" → ("choice", "x").
 export function toEngine(request) {
   return request.target ? [request.kind, request.target] : [request.kind];
@@ -187,6 +213,7 @@ export class Sequencer {
 
   // Make ``api`` (built with settings()) the live engine, restoring ``state`` into it.
   adopt(api, owner, state) {
+    countAttemptsAsTheBookDoes(api);
     owner.api = api;
     this.api = api;
     this.delivered = null;
@@ -216,9 +243,12 @@ export class Sequencer {
   }
 
   // Start or resume (SEQUENCING.md defect 1: a session left without suspendAll resumes only
-  // after a suspendAll of the restored current activity). Returns false when nothing can be
-  // delivered.
-  begin(state) {
+  // after a suspendAll of the restored current activity). ``target``: an activity the learner
+  // asked for (a choice, as the first request of a session may be: SN NB.2.1). ``leaves``: the
+  // launchable activities; when the root does not allow flow (the SN default) start delivers
+  // nothing, and a course of one SCO delivers that one by choice. Returns false when nothing
+  // could be delivered: the learner chooses from the menu.
+  begin(state, { target = "", leaves = [] } = {}) {
     this.navigator(state);
     let current = null;
     let suspended = false;
@@ -229,7 +259,9 @@ export class Sequencer {
     } catch {
       // an unreadable state starts afresh
     }
-    if (this.request({ kind: "resumeAll" })) return true;
+    const resume = () =>
+      (target && this.request({ kind: "choice", target })) || this.request({ kind: "resumeAll" });
+    if (resume()) return true;
     if (current && !suspended) {
       this.quiet = true; // this suspendAll is ours, not the learner's: no "session ended"
       try {
@@ -237,9 +269,10 @@ export class Sequencer {
       } finally {
         this.quiet = false;
       }
-      if (this.request({ kind: "resumeAll" })) return true;
+      if (resume()) return true;
     }
-    return this.request({ kind: "start" });
+    if (this.request({ kind: "start" })) return true;
+    return leaves.length === 1 && this.request({ kind: "choice", target: leaves[0] });
   }
 
   // Issue a request on the live engine; true when the engine accepted it.
@@ -254,10 +287,23 @@ export class Sequencer {
     }
   }
 
+  // A request the engine refused inside a SCO's Terminate (SEQUENCING.md defect 5): it judges
+  // the request before ending the attempt (OverallSequencingProcess.prepareNavigationRequest
+  // validates, then terminates), so what the SCO reported last is not taken into account and
+  // the attempt stays open. End the attempt (exit, which also applies the post-condition
+  // rules), then, unless that delivered or ended something, ask again. True when the engine
+  // accepted one of them.
+  retryAfterExit(request) {
+    this.request({ kind: "exit" }); // refused when the attempt has ended already
+    if (this.delivered || this.endedReason) return true;
+    return this.request(request);
+  }
+
   // Whether a request is valid now, as the SCO's adl.nav.request_valid.* would answer.
   valid(request) {
     const v = this.validity;
-    if (!v) return false;
+    // Before the first delivery the engine has computed no validity: it judges the request.
+    if (!v) return request.kind === "choice" || request.kind === "jump";
     if (request.kind === "continue") return Boolean(v.continue);
     if (request.kind === "previous") return Boolean(v.previous);
     if (request.kind === "choice") return v.choice?.[request.target] === "true";
