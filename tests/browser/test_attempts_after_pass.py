@@ -64,7 +64,12 @@ def expect_passed_card(page: Any, server: LiveServer, course: str) -> Any:
 def test_demo_multisco_pass_then_leftover_items_stay_in_the_attempt(
     live_server_proc: LiveServer, page: Any, tmp_path: Path
 ) -> None:
-    """The issue's first report: pass both modules, then open the Reference sheet."""
+    """The issue's first report: pass both modules, then open the Reference sheet.
+
+    The demo course is sequenced (SPEC §11): its outcome is the root activity's rollup. The
+    Reference sheet contributes to it (the manifest excludes only the survey), so passing
+    both modules leaves the course in progress until the sheet has been seen, and the
+    sheet's weight, without a measure of its own, counts in the score (SN RB.1.1)."""
     server = live_server_proc
     user, course = learner_in_course(server, example("multisco2004", tmp_path), "multisco")
     dialogs = Dialogs(page)
@@ -79,29 +84,23 @@ def test_demo_multisco_pass_then_leftover_items_stay_in_the_attempt(
     sco(page).locator("#pass").click()
     sco(page).locator("#complete").click()
     sco(page).locator("#finish").click()
-    passed = wait_for_state(page, server, course, lambda s: s["status"] == "Completed")
-    assert (passed["displayStatus"], passed["record"]["recordStatus"]) == ("Passed", "Passed")
-    certificate = passed["record"]["certificateUrl"]
-    assert certificate and passed["certificateUrl"] == certificate
-    attempt = passed["attemptId"]
+    modules = wait_for_state(page, server, course, lambda s: s["scorePercent"] == 60)
+    assert (modules["status"], modules["passed"]) == ("In Progress", False)
+    attempt = modules["attemptId"]
 
-    # The asset the passed attempt never showed: delivered inside that attempt.
+    # The asset: shown, then the learner moves on and its attempt ends, which completes and
+    # passes the course.
     open_item(page, "ITEM-REFERENCE")
     sco(page).locator("#reference-title").wait_for()
-    after_asset = wait_for_state(
-        page,
-        server,
-        course,
-        lambda s: any(i["itemId"] == "ITEM-REFERENCE" and i["completed"] for i in s["items"]),
-    )
-    assert after_asset["attemptId"] == attempt
-    assert after_asset["status"] == "Completed"
-    assert after_asset["record"]["recordStatus"] == "Passed"
-    assert after_asset["record"]["certificateUrl"] == certificate
 
     # A SCO it never finished (the survey) plays normally, in the same attempt.
     open_item(page, "ITEM-SURVEY")
     wait_initialized(page)
+    passed = wait_for_state(page, server, course, lambda s: s["status"] == "Completed")
+    assert (passed["displayStatus"], passed["record"]["recordStatus"]) == ("Passed", "Passed")
+    certificate = passed["record"]["certificateUrl"]
+    assert certificate and passed["certificateUrl"] == certificate
+    assert passed["attemptId"] == attempt
     assert page.locator("#review-banner").inner_text() == ""
     assert sco_api_get(page, "cmi.mode") == "normal"
     assert sco_api_get(page, "cmi.credit") == "credit"
@@ -117,9 +116,9 @@ def test_demo_multisco_pass_then_leftover_items_stay_in_the_attempt(
     )
     assert after_survey["attemptId"] == attempt
     assert after_survey["record"]["recordStatus"] == "Passed"
-    # Neither the asset nor the weight-0 survey changes the score the pass was earned with.
-    assert passed["record"]["recordScore"] == 90
-    assert after_asset["record"]["recordScore"] == after_survey["record"]["recordScore"] == 90
+    # The weight-0 survey does not change the score the pass was earned with.
+    assert passed["record"]["recordScore"] == after_survey["record"]["recordScore"] == 60
+    assert after_survey["record"]["certificateUrl"] == certificate
 
     # A module the attempt finished is shown again in review mode.
     open_item(page, "ITEM-MODULE1")
@@ -142,21 +141,43 @@ def test_demo_multisco_pass_then_leftover_items_stay_in_the_attempt(
 GOLF_POST_TEST = "SequencingPostTestRollup_SCORM20043rdEdition"
 
 
-def test_golf_post_test_pass_then_leftover_sco_and_review(
+def finish_golf_sco(page: Any) -> None:
+    """Page through a golf content SCO to its last page (completed and passed)."""
+    button = sco(page).locator("#butNext")
+    while not button.is_disabled():
+        button.click()
+
+
+def delivered(page: Any, item_id: str) -> None:
+    page.wait_for_function(
+        "(item) => document.querySelector('#sco-frame').dataset.itemId === item"
+        " && window.API_1484_11.isInitialized() && !window.API_1484_11.isTerminated()",
+        arg=item_id,
+    )
+
+
+def test_golf_post_test_pass_then_review_of_the_sequenced_attempt(
     live_server_proc: LiveServer, page: Any
 ) -> None:
-    """golf's post-test course: only the quiz counts (the content SCOs' rollupRules say so),
-    so passing it passes the course while four SCOs are left unvisited."""
+    """golf's post-test course: only the quiz counts (the content SCOs' rollupRules say so).
+
+    The course is sequenced (SPEC §11): the quiz is disabled until the content before it is
+    passed (the old test opened it first, which the manifest forbids), so there are no
+    leftover SCOs; the finished attempt opens in review, each SCO of it too."""
     server = live_server_proc
     user, course = learner_in_course(server, golf(GOLF_POST_TEST), GOLF_POST_TEST)
     dialogs = Dialogs(page)
     log_in(page, server, user)
 
-    play(page, server, course, item="assessment_item")
+    play(page, server, course)
+    for item in ("etuqiette_item", "handicapping_item", "havingfun_item", "assessment_item"):
+        finish_golf_sco(page)
+        page.click("#next")
+        delivered(page, item)
     golf_answer_quiz(page, correct=True)
+    page.click("#next")  # past the last activity: the end of the course
+    page.wait_for_selector("#ended:not([hidden])")
     saved(page)
-    page.click("#save-resume")
-    page.wait_for_url(f"{server.url}/")
     passed = wait_for_state(page, server, course, lambda s: s["status"] == "Completed")
     assert passed["displayStatus"] == "Passed"
     assert passed["record"]["recordStatus"] == "Passed"
@@ -165,32 +186,15 @@ def test_golf_post_test_pass_then_leftover_sco_and_review(
     attempt = passed["attemptId"]
     expect_passed_card(page, server, course)
 
-    # A leftover SCO: the golf content itself runs, in the same attempt, not in review.
-    play(page, server, course, item="havingfun_item")
-    assert page.locator("#review-banner").inner_text() == ""
-    assert sco_api_get(page, "cmi.mode") == "normal"
-    assert sco_api_get(page, "cmi.entry") == "ab-initio"
-    page.click("#save-resume")
-    page.wait_for_url(f"{server.url}/")
-    after = wait_for_state(
-        page,
-        server,
-        course,
-        # its bookmark reached the attempt (SPEC §5: a saved location shows as progress)
-        lambda s: any(
-            i["itemId"] == "havingfun_item" and i["progressPercent"] > 0 for i in s["items"]
-        ),
-    )
-    assert after["attemptId"] == attempt
-    assert (after["status"], after["record"]["recordStatus"]) == ("Completed", "Passed")
-    assert after["record"]["certificateUrl"] == certificate
-
-    # The quiz the attempt finished opens in review: the result is kept.
-    play(page, server, course, item="assessment_item")
+    # The finished attempt opens in review: the first activity, then the quiz from the menu.
+    play(page, server, course)
     page.wait_for_function(
         "(text) => document.querySelector('#review-banner').textContent === text",
         arg=REVIEW_BANNER,
     )
+    assert sco_api_get(page, "cmi.mode") == "review"
+    page.click("#toc [data-item-id=assessment_item]")
+    delivered(page, "assessment_item")
     assert sco_api_get(page, "cmi.mode") == "review"
     assert sco_api_get(page, "cmi.credit") == "no-credit"
     assert sco_api_get(page, "cmi.success_status") == "passed"
@@ -198,7 +202,9 @@ def test_golf_post_test_pass_then_leftover_sco_and_review(
     page.wait_for_url(f"{server.url}/")
     card = expect_passed_card(page, server, course)
     assert card.locator("a.certificate").get_attribute("href") == certificate
-    assert state(page, server, course)["attemptId"] == attempt
+    after = state(page, server, course)
+    assert after["attemptId"] == attempt
+    assert (after["status"], after["record"]["recordStatus"]) == ("Completed", "Passed")
     dialogs.assert_no_alerts()
 
 

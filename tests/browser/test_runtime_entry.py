@@ -80,7 +80,11 @@ def test_survey_saved_and_exited_normally_relaunches_with_empty_entry(
     live_server_proc: LiveServer, page: Any, tmp_path: Path
 ) -> None:
     """The demo course's survey saves its rating in suspend_data and ends with cmi.exit
-    "normal" (it is complete): a relaunch is neither ab-initio nor resume."""
+    "normal" (it is complete): a relaunch is neither ab-initio nor resume.
+
+    The course is sequenced (SPEC §11): "Save & resume later" is a suspendAll there, after
+    which the SN resumes the suspended attempt (entry "resume"); so the survey ends itself
+    (its Finish) and the learner chooses it again from the menu."""
     server = live_server_proc
     user, course = learner_in_course(server, example("multisco2004", tmp_path), "multisco")
     dialogs = Dialogs(page)
@@ -91,11 +95,17 @@ def test_survey_saved_and_exited_normally_relaunches_with_empty_entry(
     survey = page.frame_locator("#sco-frame")
     survey.locator("#rating-4").check()
     survey.locator("#complete").click()
-    save_and_resume_later(page, server, course)
+    survey.locator("#finish").click()
+    page.wait_for_selector("#ended:not([hidden])")
+    saved(page)
     stored = recorded(server, course, user).sco("ITEM-SURVEY")
     assert (stored["exit"], json.loads(stored["suspend"])) == ("normal", {"rating": "4"})
 
-    play(page, server, course, item="ITEM-SURVEY")
+    page.click("#toc [data-item-id=ITEM-SURVEY]")
+    page.wait_for_function(
+        "() => document.querySelector('#sco-frame').dataset.itemId === 'ITEM-SURVEY'"
+        " && window.API_1484_11.isInitialized()"
+    )
     assert sco_api_get(page, "cmi.entry") == ""
     assert json.loads(sco_api_get(page, "cmi.suspend_data")) == {"rating": "4"}
     calls = sco_frame(page).evaluate("() => ScormAPI.calls.map((c) => [c.method, c.result])")
