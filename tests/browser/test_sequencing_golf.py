@@ -8,6 +8,8 @@ without the player's workaround; its docstring names the workaround.
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,6 +124,12 @@ class Saves:
     def _seen(self, request: Any) -> None:
         if request.url.endswith("/api/scorm/sequencing") and request.method == "POST":
             self.bodies.append(json.loads(request.post_data))
+
+    def state(self) -> dict[str, Any]:
+        """The engine's state in the last save (sent gzip'd: "gz:" + base64)."""
+        sent = str(self.bodies[-1]["state"])
+        assert sent.startswith("gz:"), "the player sends the state gzip'd"
+        return dict(json.loads(gzip.decompress(base64.b64decode(sent[3:]))))
 
     def root(self) -> dict[str, Any]:
         """The root activity's rollup in the last save."""
@@ -256,6 +264,40 @@ def test_a_move_the_sco_made_possible_is_taken_and_a_refused_one_is_explained(
     page.wait_for_selector("#ended:not([hidden])")
     toc(page, "etuqiette_item").click()
     delivered(page, "etuqiette_item")
+
+
+def test_save_and_exit_suspend_the_course_and_the_next_visit_resumes_it(
+    page: Any, live_server_proc: LiveServer
+) -> None:
+    """Save & resume later, and Exit then Save, leave with a suspendAll; the next visit resumes
+    the suspended activity (resumeAll), whose SCO is told so (cmi.entry resume)."""
+    server = live_server_proc
+    _, course_id = learner(page, server, FORCED, "suspend")
+    saves = Saves(page)
+    open_player(page, server, course_id)
+    delivered(page, "playing_item")
+    finish_golf_pages(page)
+    go_next(page, "etuqiette_item")
+    golf_frame(page).locator("#butNext").click()
+
+    page.click("#save-resume")
+    page.wait_for_url(f"{server.url}/?saved={course_id}")
+    assert saves.bodies[-1]["ended"] == "suspend_all"
+    assert saves.state()["suspensionState"]["suspendedActivityId"] == "etuqiette_item"
+    assert state(page, server, course_id)["canResume"] is True
+
+    open_player(page, server, course_id)
+    delivered(page, "etuqiette_item")
+    assert sco_api_get(page, "cmi.entry") == "resume"
+    assert sco_api_get(page, "cmi.location") == "1"
+    page.click("#exit")
+    page.click("#exit-save")
+    page.wait_for_url(f"{server.url}/?saved={course_id}")
+    assert saves.bodies[-1]["ended"] == "suspend_all"
+
+    open_player(page, server, course_id)
+    delivered(page, "etuqiette_item")
+    assert sco_api_get(page, "cmi.entry") == "resume"
 
 
 # --------------------------------------------------------------------- SimpleRemediation

@@ -5,7 +5,7 @@ import { Journal } from "./journal.js";
 import { neighbours, nextItem, parseRequest, requestAfterFinish12 } from "./navigation.js";
 import { ScoSession } from "./runtime.js";
 import { STATUS_TEXT, Sender } from "./sender.js";
-import { Sequencer, StateStore } from "./sequencer.js";
+import { Sequencer, StateStore, unpackState } from "./sequencer.js";
 
 const $ = (id) => document.getElementById(id);
 const UNLOAD_WAIT_MS = 3000;
@@ -366,6 +366,7 @@ class Player {
     const local = this.states.read();
     if (local && local.seq > seq) ({ state, seq } = local.body);
     this.stateSeq = seq;
+    state = await unpackState(state).catch(() => null); // unreadable: the engine starts afresh
     this.sequencer = new Sequencer({
       tree: data.sequencing.activityTree,
       listeners: {
