@@ -52,6 +52,7 @@ class Player {
     this.exiting = false; // leaving the player for good (leave())
     this.keepError = false; // the next delivery leaves the shown message (a refusal) up
     this.courseEnded = false; // the sequencing session reached the end of the content
+    this.stateReads = 0; // GET state requests sent (refreshState shows the newest only)
   }
 
   async boot() {
@@ -543,10 +544,14 @@ class Player {
   }
 
   async refreshState() {
+    // Reads overlap (a commit's and a sequencing save's acknowledgement): only the newest one
+    // is shown, or a slower older answer would put an outdated status back.
+    const read = ++this.stateReads;
     try {
       const response = await fetch(this.config.urls.state, { credentials: "same-origin" });
       if (!response.ok) return;
       const state = await response.json();
+      if (read !== this.stateReads) return;
       $("course-status").textContent = state.displayStatus || "";
       if (this.courseEnded && state.displayStatus) {
         $("ended-text").textContent = `${COURSE_END} Course status: ${state.displayStatus}.`;
