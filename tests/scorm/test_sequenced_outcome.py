@@ -95,3 +95,20 @@ def test_values_outside_the_vocabulary_count_as_unknown(bad) -> None:
         "unknown",
         None,
     )
+
+
+def test_a_cluster_reading_its_measure_from_a_global_objective_has_what_it_read() -> None:
+    """golf PreOrPostTestRollup: the post-test's wrapper reads the course score from a global
+    objective; the engine reports it, and the root rolls it up, not the wrapper's children."""
+    wrapper = {
+        "id": "wrapper",
+        "primaryObjective": {
+            "objectiveID": "score",
+            "mapInfo": [{"targetObjectiveID": "g.score", "readNormalizedMeasure": True}],
+        },
+        "children": [leaf("pre"), leaf("post")],
+    }
+    data = {"wrapper": done(1.0), "pre": done(1.0), "post": done()}
+    assert sequenced_outcome(tree(wrapper), data).score_percent == 100.0
+    wrapper["primaryObjective"]["mapInfo"][0]["readNormalizedMeasure"] = False
+    assert sequenced_outcome(tree(wrapper), data).score_percent == 50.0

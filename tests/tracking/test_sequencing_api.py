@@ -391,3 +391,28 @@ def test_courses_imported_before_sequencing_get_theirs_from_the_stored_manifest(
     gone.refresh_from_db()
     assert course.sequenced and course.sequencing == expected
     assert not gone.sequenced and gone.sequencing is None
+
+
+def test_a_completed_but_failed_attempt_stays_open_until_its_sequencing_session_ends(
+    forced: Any,
+) -> None:
+    """Remediation goes on after the root reads completed and failed (golf SimpleRemediation):
+    the attempt closes on a pass, or once the sequencing session has ended."""
+    _, ana = forced
+    attempt_id = open_attempt(ana)["attemptId"]
+    started = ana.start("seq", itemId="assessment_item", attemptId=attempt_id)
+    failed = {"golf_sample_default_org": done(None, "failed")}
+    answer = save(ana, started, 1, activities=failed)
+    assert (answer["status"], answer["completed"], answer["passed"]) == ("In Progress", True, False)
+    answer = save(ana, started, 2, activities={"golf_sample_default_org": done(None, "passed")})
+    assert (answer["status"], answer["passed"], answer["review"]) == ("Completed", True, False)
+
+
+def test_a_failed_attempt_closes_when_its_sequencing_session_ends(forced: Any) -> None:
+    _, ana = forced
+    attempt_id = open_attempt(ana)["attemptId"]
+    started = ana.start("seq", itemId="assessment_item", attemptId=attempt_id)
+    failed = {"golf_sample_default_org": done(None, "failed")}
+    answer = save(ana, started, 1, activities=failed, ended="end_of_content")
+    assert (answer["status"], answer["completed"], answer["passed"]) == ("Completed", True, False)
+    assert Enrolment.objects.get().record_status == "Failed"

@@ -10,7 +10,9 @@ activities' statuses up the activity tree; the player sends each activity's trac
 - ``score_percent`` is the root's measure by the SN book's Measure Rollup Process (SCORM 2004
   4th ed. SN, RB.1.1): over the tracked children, Σ measure × objectiveMeasureWeight divided by
   Σ objectiveMeasureWeight, where a child without a measure still counts its weight; no
-  measure when no child has one or the weights sum to 0. The engine (scorm-again 3.4.3) scales
+  measure when no child has one or the weights sum to 0. A cluster whose primary objective
+  reads its measure from a global objective (``mapInfo readNormalizedMeasure``) has the measure
+  it read, as the engine reports it, not a rollup of its children. The engine (scorm-again 3.4.3) scales
   an incomplete child's weight by 0.8 and a retried child's by 1 − 0.1 × (attempts − 1), which
   the book does not (``../shared/SEQUENCING.md``, defect 4): we report the book's figure.
 - ``progress_percent`` is the root's progress measure when the engine has one, else the share
@@ -78,12 +80,23 @@ def _tracked(node: Mapping[str, Any]) -> bool:
     return (node.get("deliveryControls") or {}).get("tracked", True) is not False
 
 
+def _reads_measure(node: Mapping[str, Any]) -> bool:
+    """Whether the activity's primary objective reads its measure from a global objective
+    (an ``imsss:mapInfo`` with ``readNormalizedMeasure``, true by default: IMS SS 5.1.11)."""
+    maps = (node.get("primaryObjective") or {}).get("mapInfo") or []
+    return any(info.get("readNormalizedMeasure", True) is not False for info in maps)
+
+
 def measure(node: Mapping[str, Any], data: Mapping[str, ActivityData]) -> float | None:
-    """The activity's measure: its own for a leaf, RB.1.1 over its children for a cluster."""
+    """The activity's measure: its own for a leaf, and for a cluster whose objective reads
+    its measure from a global objective (the engine reports what it read); RB.1.1 over its
+    children for any other cluster."""
     children = node.get("children") or []
+    own = data.get(str(node.get("id")))
     if not children:
-        own = data.get(str(node.get("id")))
         return own.score if own else None
+    if _reads_measure(node) and own is not None and own.score is not None:
+        return own.score
     counted = 0.0
     total = 0.0
     valid = False

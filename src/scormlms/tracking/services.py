@@ -225,8 +225,15 @@ def _recompute_attempt(
 
 
 def _apply_course_result(
-    attempt: Attempt, result: CourseOutcome | SequencedOutcome, now: datetime, events: Events
+    attempt: Attempt,
+    result: CourseOutcome | SequencedOutcome,
+    now: datetime,
+    events: Events,
+    close_on_completion: bool = True,
 ) -> None:
+    """Take the course-level values and close the attempt once it is passed, or completed
+    (``close_on_completion``; a sequenced course only when its sequencing session has ended:
+    remediation goes on in a completed but failed attempt)."""
     if attempt.status == Attempt.Status.COMPLETED:
         # A finished attempt still takes commits (a leftover SCO, a score after the status)
         # but keeps what it achieved: a pass is never taken back (SPEC §6).
@@ -243,7 +250,7 @@ def _apply_course_result(
         attempt.pass_state = result.pass_state
         attempt.progress_percent = result.progress_percent
     attempt.score_percent = result.score_percent
-    if not attempt.closed and (result.completed or result.passed):
+    if not attempt.closed and ((result.completed and close_on_completion) or result.passed):
         attempt.status = Attempt.Status.COMPLETED
         attempt.closed = True
         attempt.terminated_at = now
@@ -961,7 +968,8 @@ def sequencing_save(
         "globals": globals_kept,
     }
     result = sequenced_outcome(attempt.sequencing_tree, payload.activities)
-    _apply_course_result(attempt, result, now, events)
+    ended = payload.ended in ("end_of_content", "exit_all", "abandon_all")
+    _apply_course_result(attempt, result, now, events, close_on_completion=ended)
     attempt.save(
         update_fields=[
             "sequencing_state",
