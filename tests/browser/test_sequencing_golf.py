@@ -136,18 +136,9 @@ class Saves:
         return dict(self.bodies[-1]["activities"]["golf_sample_default_org"])
 
 
-MEASURE_BUG = (
-    "server: sequenced_outcome.measure recomputes RB.1.1 from the leaves and ignores a cluster "
-    "objective's readNormalizedMeasure map, which gives this course its score"
-)
-
-
-def expect_score(fields: dict[str, Any], saves: Saves, percent: float, server_bug: float) -> None:
-    """The engine's root measure is ``percent``, and so is the state API's score; the known
-    server defect (``MEASURE_BUG``, its figure ``server_bug``) marks the test xfail."""
+def expect_score(fields: dict[str, Any], saves: Saves, percent: float) -> None:
+    """The engine's root measure is ``percent``, and so is the state API's score."""
     assert saves.root()["score"] == percent / 100
-    if fields["scorePercent"] == server_bug:
-        pytest.xfail(MEASURE_BUG)
     assert fields["scorePercent"] == percent
 
 
@@ -356,12 +347,6 @@ def test_simple_remediation_skips_satisfied_content_and_loops_back_to_a_failed_t
         1,
     )
     final = state(page, server, course_id)
-    if (final["displayStatus"], final["scorePercent"]) == ("Failed", 81.25):
-        pytest.xfail(
-            "server: POST /api/scorm/sequencing closes the attempt once the root reads "
-            "completed (here after the first round) and answers review:true to every later "
-            "save, so the passing rollup of the remediation round is never stored"
-        )
     assert (final["status"], final["displayStatus"], final["scorePercent"]) == (
         "Completed",
         "Passed",
@@ -453,7 +438,7 @@ def test_pre_or_post_test_passing_the_pre_test_tests_out(
     assert fields["displayStatus"] == "Passed"
     # The course's score is the pre-test's: the wrapper reads its measure from the tests'
     # global objective (readNormalizedMeasure), as the engine's root says.
-    expect_score(fields, saves, 100, server_bug=66.67)
+    expect_score(fields, saves, 100)
 
 
 def test_pre_or_post_test_failed_pre_test_means_content_then_the_post_test(
@@ -495,7 +480,7 @@ def test_pre_or_post_test_failed_pre_test_means_content_then_the_post_test(
         fields = wait_for_state(second, server, course_id, lambda s: s["status"] == "Completed")
         assert fields["displayStatus"] == "Passed"
         # The post-test's score, read by the wrapper from the tests' global objective.
-        expect_score(fields, saves, 100, server_bug=66.67)
+        expect_score(fields, saves, 100)
 
 
 # ----------------------------------------------------------------------------- RandomTest

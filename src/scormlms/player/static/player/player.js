@@ -298,9 +298,11 @@ class Player {
     this.exiting = true;
     this.setButtonsDisabled(true);
     const session = this.session;
-    if (save && this.sequencer && !this.review) {
+    if (save && this.sequencer && !this.review && !this.sequencer.endedReason) {
       // Leaving to come back suspends the sequencing session (SN: suspendAll), so the next
       // visit resumes this activity; the SCO's Terminate processes it, or the engine does.
+      // A session that has ended already (exitAll, suspendAll, the end of the content) keeps
+      // the end it had: its last save said so.
       let asked = false;
       if (session?.running) asked = session.api.SetValue("adl.nav.request", "suspendAll") === "true";
       session?.commitNow();
@@ -318,7 +320,10 @@ class Player {
       this.leaving = true;
       // Wait for the acknowledgement, not forever: what is not acknowledged stays in the
       // journal and is sent on the next launch.
-      await this.sender.drain({ includeDrafts: true, timeoutMs: LEAVE_WAIT_MS });
+      await Promise.all([
+        this.sender.drain({ includeDrafts: true, timeoutMs: LEAVE_WAIT_MS }),
+        this.states ? this.states.drain(LEAVE_WAIT_MS) : null,
+      ]);
     } else {
       session?.discard();
       await this.unloadSco();
