@@ -12,9 +12,10 @@ activities' statuses up the activity tree; the player sends each activity's trac
   Σ objectiveMeasureWeight, where a child without a measure still counts its weight; no
   measure when no child has one or the weights sum to 0. A cluster whose primary objective
   reads its measure from a global objective (``mapInfo readNormalizedMeasure``) has the measure
-  it read, as the engine reports it, not a rollup of its children. The engine (scorm-again 3.4.3) scales
-  an incomplete child's weight by 0.8 and a retried child's by 1 − 0.1 × (attempts − 1), which
-  the book does not (``../shared/SEQUENCING.md``, defect 4): we report the book's figure.
+  it read, as the engine reports it, not a rollup of its children. The engine (scorm-again
+  3.4.3) scales an incomplete child's weight by 0.8 and a retried child's by
+  1 − 0.1 × (attempts − 1), which the book does not (``../shared/SEQUENCING.md``, defect 4):
+  we report the book's figure.
 - ``progress_percent`` is the root's progress measure when the engine has one, else the share
   of tracked leaf activities completed; 100 exactly when the course is completed or passed,
   at most 99 otherwise (the invariant of SPEC §5).
