@@ -416,3 +416,25 @@ def test_a_failed_attempt_closes_when_its_sequencing_session_ends(forced: Any) -
     answer = save(ana, started, 1, activities=failed, ended="end_of_content")
     assert (answer["status"], answer["completed"], answer["passed"]) == ("Completed", True, False)
     assert Enrolment.objects.get().record_status == "Failed"
+
+
+def test_a_completed_attempt_closes_when_the_sco_ended_and_nothing_followed(forced: Any) -> None:
+    """A one-SCO course failed (progress2004): the SCO ends, the engine delivers nothing
+    more, the player waits for the learner: the attempt is finished."""
+    _, ana = forced
+    attempt_id = open_attempt(ana)["attemptId"]
+    started = ana.start("seq", itemId="assessment_item", attemptId=attempt_id)
+    failed = {"golf_sample_default_org": done(None, "failed")}
+    answer = save(ana, started, 1, activities=failed, waiting=True)
+    assert (answer["status"], answer["completed"], answer["passed"]) == ("Completed", True, False)
+    response = ana.post(
+        "/api/scorm/sequencing",
+        {
+            "attemptId": attempt_id,
+            "token": started["launch"]["token"],
+            "seq": 2,
+            "state": "{}",
+            "waiting": "yes",
+        },
+    )
+    assert response.status_code == 400 and response.json()["field"] == "waiting"

@@ -274,6 +274,7 @@ class SequencingPayload:
     activities: dict[str, dict[str, Any]]  # activity id → its tracking data
     choice: dict[str, bool]  # activity id → whether a choice of it is valid now
     ended: str  # why the sequencing session ended ("" while it goes on)
+    waiting: bool = False  # nothing was delivered after the SCO ended: the learner chooses
 
 
 def _activity(raw: Any, name: str) -> dict[str, Any]:
@@ -335,7 +336,11 @@ def sequencing_payload(body: Mapping[str, Any]) -> SequencingPayload:
         raise PayloadError(
             "ended", "must be one of end_of_content, exit_all, abandon_all, suspend_all or empty"
         )
+    waiting = body.get("waiting", False)
+    if not isinstance(waiting, bool):
+        raise PayloadError("waiting", "must be true or false")
     return SequencingPayload(
+        waiting=waiting,
         attempt_id=attempt_id,
         seq=seq,
         state=state,

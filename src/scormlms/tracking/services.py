@@ -968,8 +968,11 @@ def sequencing_save(
         "globals": globals_kept,
     }
     result = sequenced_outcome(attempt.sequencing_tree, payload.activities)
+    # A completed attempt closes once nothing more follows by itself: the sequencing session
+    # ended, or the SCO ended and the engine delivered nothing (the learner chooses). While
+    # the engine goes on delivering (remediation after a failed test) it stays open.
     ended = payload.ended in ("end_of_content", "exit_all", "abandon_all")
-    _apply_course_result(attempt, result, now, events, close_on_completion=ended)
+    _apply_course_result(attempt, result, now, events, close_on_completion=ended or payload.waiting)
     attempt.save(
         update_fields=[
             "sequencing_state",

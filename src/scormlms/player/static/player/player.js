@@ -445,11 +445,14 @@ class Player {
     const seq = this.sequencer;
     const moved = this.session !== session || this.nextDelivery;
     if (this.exiting || moved || seq.delivered || seq.endedReason) return;
-    this.saveState();
     if (!MOVES_2004.has(request.kind)) {
-      this.showEnded(); // the SCO ended without asking for anything: the learner chooses
+      // The SCO ended without asking for anything and nothing follows by itself: the learner
+      // chooses. The save says so (a finished attempt closes now, not when the learner leaves).
+      this.saveState({ waiting: true });
+      this.showEnded();
       return;
     }
+    this.saveState();
     if (seq.retryAfterExit(request)) {
       await wait(0);
       this.deliverCurrentIfNone();
@@ -509,7 +512,7 @@ class Player {
     this.refreshState();
   }
 
-  saveState({ ended = "", unloading = false } = {}) {
+  saveState({ ended = "", waiting = false, unloading = false } = {}) {
     if (!this.sequencer || !this.states || !this.session) return;
     this.stateSeq += 1;
     this.states.put(
@@ -521,6 +524,7 @@ class Player {
         activities: this.sequencer.activities(),
         choice: this.sequencer.choices(),
         ended,
+        waiting,
       },
       { unloading },
     );
