@@ -110,18 +110,19 @@ def course_import(
     return ImportResult(course=course, created=old_key is None, warnings=tuple(manifest.warnings))
 
 
-def sequencing_of(manifest: Manifest) -> dict[str, Any] | None:
-    """What ``Course.sequencing`` keeps of a manifest: None without sequencing (SPEC §11)."""
+def sequencing_of(manifest: Manifest) -> tuple[dict[str, Any] | None, list[str]]:
+    """What ``Course.sequencing`` keeps of a manifest (None without sequencing: SPEC §11),
+    and the conversion's warnings."""
     converted = build_sequencing(manifest)
     if not converted.has_sequencing:
-        return None
-    return {
+        return None, []
+    kept = {
         "settings": converted.settings,
         "launchUrls": converted.launch_urls,
         "objectivesGlobalToSystem": converted.objectives_global_to_system,
         "sharedDataGlobalToSystem": converted.shared_data_global_to_system,
-        "warnings": list(converted.warnings),
     }
+    return kept, list(converted.warnings)
 
 
 def _free_course_id(base: str) -> str:
@@ -153,10 +154,9 @@ def _save_course(
     course.content_key = key
     course.manifest = manifest.to_json()
     course.warnings = list(manifest.warnings)
-    course.sequencing = sequencing_of(manifest)
+    course.sequencing, warnings = sequencing_of(manifest)
     course.sequenced = course.sequencing is not None
-    if course.sequencing is not None:
-        course.warnings += course.sequencing.pop("warnings")
+    course.warnings += warnings
     course.save()
     return course, old_key
 

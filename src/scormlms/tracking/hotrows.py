@@ -14,17 +14,19 @@ from typing import Any
 
 from scormlms.courses.models import Course, Enrolment
 from scormlms.rows import Columns, default_db, key
-from scormlms.tracking.models import Attempt, Certificate, LaunchSession, ScoAttempt
+from scormlms.tracking.models import (
+    SEQUENCING_COLUMNS,
+    Attempt,
+    Certificate,
+    LaunchSession,
+    ScoAttempt,
+)
 
 # Never the sequencing tree, state and activity data: tens of KB that only the sequencing
 # endpoints read.
 ATTEMPT = Columns(
     Attempt,
-    [
-        f.name
-        for f in Attempt._meta.concrete_fields
-        if f.name not in ("sequencing_tree", "sequencing_state", "sequencing_activities")
-    ],
+    [f.name for f in Attempt._meta.concrete_fields if f.name not in SEQUENCING_COLUMNS],
     alias="a",
 )
 # Every column the services and the certificate read; never the manifest or warnings.

@@ -68,6 +68,11 @@ class Attempt(models.Model):
         return f"{self.id} ({self.status})"
 
 
+# An attempt's large sequencing columns (SPEC §11): only the sequencing endpoints read them;
+# every other read of attempts leaves them out.
+SEQUENCING_COLUMNS = ("sequencing_tree", "sequencing_state", "sequencing_activities")
+
+
 class ScoAttempt(models.Model):
     """Per (attempt, item): the raw key values as received, the full CMI tree, derived fields.
 

@@ -189,8 +189,7 @@ def attempt_new(*, learner: AbstractBaseUser, course: Course, shown_attempt_id: 
         learner_id=learner.pk, course=course, status=Attempt.Status.IN_PROGRESS, launched_at=now
     )
     if course.sequenced:
-        earlier = list(Attempt.objects.filter(learner_id=learner.pk, course=course, reset=False))
-        sequencing.prepare(attempt, learner, course, earlier)
+        sequencing.prepare(attempt, learner, course)
     attempt.save(force_insert=True)
     AttemptEvent.objects.create(
         attempt=attempt,

@@ -22,22 +22,22 @@ from scormlms.scorm.sequencing import select_and_randomize
 from scormlms.tracking.models import Attempt, LearnerGlobal
 
 
-def prepare(
-    attempt: Attempt, learner: AbstractBaseUser, course: Course, earlier: list[Attempt]
-) -> None:
+def prepare(attempt: Attempt, learner: AbstractBaseUser, course: Course) -> None:
     """Set a new attempt's activity tree and the state its engine starts from (not saved)."""
-    attempt.sequencing_tree = _new_activity_tree(course, earlier)
+    attempt.sequencing_tree = _new_activity_tree(learner, course)
     attempt.sequencing_state = _seed_state(learner, course, attempt.sequencing_tree)
 
 
-def _new_activity_tree(course: Course, attempts: list[Attempt]) -> dict[str, Any]:
+def _new_activity_tree(learner: AbstractBaseUser, course: Course) -> dict[str, Any]:
     """A new attempt's activity tree: the course's, with its selection and randomization
     controls applied now and kept with the attempt (SEQUENCING.md, defect 2: the engine does
     not randomize a first attempt). A ``once`` timing keeps the learner's earlier choice."""
     assert course.sequencing is not None
     tree = course.sequencing["settings"]["activityTree"]
     earlier = (
-        Attempt.objects.filter(id__in=[a.id for a in attempts], sequencing_tree__isnull=False)
+        Attempt.objects.filter(
+            learner_id=learner.pk, course=course, reset=False, sequencing_tree__isnull=False
+        )
         .order_by("-launched_at")
         .values_list("sequencing_tree", flat=True)
         .first()

@@ -29,6 +29,7 @@ from scormlms.scorm.rollup import CourseOutcome, TrackedItem, aggregate
 from scormlms.scorm.sequenced_outcome import SequencedOutcome, sequenced_outcome
 from scormlms.tracking import certificates, hotrows, records, sequencing
 from scormlms.tracking.models import (
+    SEQUENCING_COLUMNS,
     Attempt,
     AttemptEvent,
     LaunchSession,
@@ -67,10 +68,6 @@ KEY_COLUMNS: dict[str, dict[str, str]] = {
 }
 # Where each standard keeps the key values inside the CMI tree (SPEC §4 names without "cmi.").
 _TREE_PATHS = {name: tuple(name.split(".")[1:]) for c in KEY_COLUMNS.values() for name in c}
-
-
-# The attempt's sequencing columns (SPEC §11): only the sequencing endpoints read them.
-SEQUENCING_COLUMNS = ("sequencing_tree", "sequencing_state", "sequencing_activities")
 
 
 def key_values(sco: ScoAttempt) -> dict[str, str]:
@@ -419,7 +416,7 @@ def _open_attempt(
             learner_id=learner.pk, course=course, status=Attempt.Status.IN_PROGRESS, launched_at=now
         )
         if course.sequenced:
-            sequencing.prepare(attempt, learner, course, attempts)
+            sequencing.prepare(attempt, learner, course)
         writes.insert([attempt], insert_names(Attempt))
         created = True
         # A new attempt grades nothing yet: the record keeps its attempt (and certificate)

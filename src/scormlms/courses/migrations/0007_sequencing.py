@@ -20,7 +20,7 @@ def convert_stored(apps: Any, schema_editor: Any) -> None:
     for course in Course.objects.filter(standard="2004").only("id", "content_key", "warnings"):
         try:
             with store.open(course.content_key, "imsmanifest.xml") as fh:
-                sequencing = sequencing_of(parse_manifest(fh.read()))
+                sequencing, _ = sequencing_of(parse_manifest(fh.read()))
         except Exception as error:  # a missing or unreadable package: keep the free TOC
             log.warning(
                 "sequencing_not_converted",
@@ -28,7 +28,6 @@ def convert_stored(apps: Any, schema_editor: Any) -> None:
             )
             continue
         if sequencing is not None:
-            sequencing.pop("warnings")
             Course.objects.filter(pk=course.pk).update(sequencing=sequencing, sequenced=True)
 
 
